@@ -1,0 +1,83 @@
+import { PoseError } from '../errors.js';
+
+/** One backbone convolution (stage 1's image features). */
+export interface BackboneLayer {
+  filters: number;
+  kernel: number;
+  dilation?: number;
+  /** Max-pool size (and stride) after the convolution; 1 = none. */
+  pool?: number;
+}
+
+/** One convolution of a refinement stage (stages 2..T). */
+export interface RefineLayer {
+  filters: number;
+  kernel: number;
+  dilation?: number;
+}
+
+/** The graph configuration stored in model.json under `config` (docs/model-format.md). */
+export interface CpmConfig {
+  inputSize: number;
+  backbone: BackboneLayer[];
+  stage1Hidden: number;
+  refineLayers: RefineLayer[];
+  refineHidden: number;
+  stages: number;
+}
+
+function bad(message: string): PoseError {
+  return new PoseError('BAD_MODEL', message);
+}
+
+function isPosInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v > 0;
+}
+
+/** Checks a config's structure; throws BAD_MODEL naming the first bad field. */
+export function validateConfig(config: unknown): CpmConfig {
+  if (config === null || typeof config !== 'object') throw bad('model.json: "config" is missing or not an object');
+  const c = config as Record<string, unknown>;
+  for (const key of ['inputSize', 'stage1Hidden', 'refineHidden', 'stages'] as const) {
+    if (!isPosInt(c[key])) throw bad(`model.json: config.${key} must be a positive integer, got ${JSON.stringify(c[key])}`);
+  }
+  if (!Array.isArray(c.backbone) || c.backbone.length === 0) {
+    throw bad('model.json: config.backbone must be a non-empty array');
+  }
+  if (!Array.isArray(c.refineLayers)) throw bad('model.json: config.refineLayers must be an array');
+  if ((c.stages as number) > 1 && c.refineLayers.length === 0) {
+    throw bad('model.json: config.refineLayers must not be empty when stages > 1');
+  }
+  const checkLayer = (layer: unknown, where: string, allowPool: boolean) => {
+    if (layer === null || typeof layer !== 'object') throw bad(`model.json: ${where} is not an object`);
+    const l = layer as Record<string, unknown>;
+    if (!isPosInt(l.filters)) throw bad(`model.json: ${where}.filters must be a positive integer`);
+    if (!isPosInt(l.kernel)) throw bad(`model.json: ${where}.kernel must be a positive integer`);
+    if (l.kernel % 2 !== 1) throw bad(`model.json: ${where}.kernel must be odd, got ${l.kernel}`);
+    if (l.dilation !== undefined && !isPosInt(l.dilation)) throw bad(`model.json: ${where}.dilation must be a positive integer`);
+    if (allowPool && l.pool !== undefined && !isPosInt(l.pool)) throw bad(`model.json: ${where}.pool must be a positive integer`);
+  };
+  c.backbone.forEach((l, i) => checkLayer(l, `config.backbone[${i}]`, true));
+  c.refineLayers.forEach((l, i) => checkLayer(l, `config.refineLayers[${i}]`, false));
+  const cfg = c as unknown as CpmConfig;
+  const stride = strideOf(cfg);
+  if (cfg.inputSize % stride !== 0) {
+    throw bad(`model.json: config.inputSize ${cfg.inputSize} is not a multiple of the map stride ${stride}`);
+  }
+  return cfg;
+}
+
+/** Stride of the belief maps in input pixels: the product of the backbone's pool sizes. */
+export function strideOf(config: CpmConfig): number {
+  return config.backbone.reduce((s, l) => s * (l.pool ?? 1), 1);
+}
+
+/** Side of the (square) belief maps. */
+export function mapSizeOf(config: CpmConfig): number {
+  return config.inputSize / strideOf(config);
+}
+
+/** Channels of the shared image features (the last backbone convolution's filters). */
+export function featureChannelsOf(config: CpmConfig): number {
+  return config.backbone[config.backbone.length - 1]!.filters;
+}

@@ -1,0 +1,140 @@
+import * as tf from '@tensorflow/tfjs';
+import { PoseError } from '../errors.js';
+import { mapSizeOf, strideOf, type CpmConfig } from './config.js';
+import { convSpecs, weightSpecs, type ConvSpec, type WeightSpec } from './weight-specs.js';
+
+/**
+ * The CPM graph built from TF.js layers.
+ *
+ * All layers are created once. One tf.LayersModel per k = 1..T shares them and outputs the maps of
+ * stages 1..k, so running k < T executes only the layers that stages 1..k need (early exit).
+ */
+export class CpmGraph {
+  readonly config: CpmConfig;
+  readonly numMaps: number;
+  readonly stride: number;
+  readonly mapSize: number;
+  readonly weightSpecs: WeightSpec[];
+  private readonly convs: Map<string, { spec: ConvSpec; layer: tf.layers.Layer }>;
+  /** models[k - 1] outputs the maps of stages 1..k */
+  private readonly models: tf.LayersModel[];
+  private disposed = false;
+
+  constructor(config: CpmConfig, numMaps: number) {
+    this.config = config;
+    this.numMaps = numMaps;
+    this.stride = strideOf(config);
+    this.mapSize = mapSizeOf(config);
+    this.weightSpecs = weightSpecs(config, numMaps);
+    this.convs = new Map();
+
+    const S = config.inputSize;
+    const input = tf.input({ shape: [S, S, 3], name: 'image' });
+    const conv = (spec: ConvSpec, x: tf.SymbolicTensor): tf.SymbolicTensor => {
+      const layer = tf.layers.conv2d({
+        name: spec.prefix.replace(/\//g, '_'),
+        filters: spec.filters,
+        kernelSize: spec.kernel,
+        dilationRate: spec.dilation,
+        strides: 1,
+        padding: 'same',
+        useBias: true,
+        // conv2d + bias + relu run as one fused kernel on every backend
+        activation: spec.linear ? 'linear' : 'relu',
+        // real values are always set from the model file; zeros keep construction cheap
+        kernelInitializer: 'zeros',
+        biasInitializer: 'zeros',
+      });
+      this.convs.set(spec.prefix, { spec, layer });
+      return layer.apply(x) as tf.SymbolicTensor;
+    };
+
+    const specs = convSpecs(config, numMaps);
+    const byPrefix = new Map(specs.map((s) => [s.prefix, s]));
+    const get = (prefix: string) => byPrefix.get(prefix)!;
+
+    let x: tf.SymbolicTensor = input;
+    config.backbone.forEach((l, i) => {
+      x = conv(get(`backbone/conv${i + 1}`), x);
+      const pool = l.pool ?? 1;
+      if (pool > 1) {
+        x = tf.layers.maxPooling2d({
+          name: `backbone_pool${i + 1}`, poolSize: pool, strides: pool, padding: 'valid',
+        }).apply(x) as tf.SymbolicTensor;
+      }
+    });
+    const features = x;
+    const stageOutputs: tf.SymbolicTensor[] = [];
+    let maps = conv(get('stage1/out'), conv(get('stage1/hidden'), features));
+    stageOutputs.push(maps);
+    for (let t = 2; t <= config.stages; t++) {
+      let y = tf.layers.concatenate({ name: `stage${t}_concat`, axis: -1 }).apply([features, maps]) as tf.SymbolicTensor;
+      config.refineLayers.forEach((_, i) => {
+        y = conv(get(`stage${t}/conv${i + 1}`), y);
+      });
+      maps = conv(get(`stage${t}/out`), conv(get(`stage${t}/hidden`), y));
+      stageOutputs.push(maps);
+    }
+    this.models = stageOutputs.map((_, k) =>
+      tf.model({ inputs: input, outputs: stageOutputs.slice(0, k + 1), name: `cpm_stages_1_to_${k + 1}` }));
+  }
+
+  get stages(): number {
+    return this.config.stages;
+  }
+
+  /** The tf.LayersModel that outputs the maps of stages 1..k. */
+  modelForStages(k: number): tf.LayersModel {
+    this.checkStages(k);
+    return this.models[k - 1]!;
+  }
+
+  /**
+   * Runs stages 1..k on a normalised NHWC input batch; returns k tensors [N, h, w, numMaps] of logits.
+   * The caller owns (and disposes) the returned tensors.
+   */
+  runStages(input: tf.Tensor4D, k: number = this.config.stages): tf.Tensor4D[] {
+    if (this.disposed) throw new PoseError('DISPOSED', 'the graph has been disposed');
+    const model = this.modelForStages(k);
+    return tf.tidy(() => {
+      const out = model.apply(input, { training: false }) as tf.Tensor | tf.Tensor[];
+      return (Array.isArray(out) ? out : [out]) as tf.Tensor4D[];
+    });
+  }
+
+  /**
+   * Sets every convolution's kernel and bias from a name -> tensor map (names as in the manifest).
+   * Shapes must already have been validated; a missing name throws BAD_MODEL.
+   */
+  setWeights(weights: Record<string, tf.Tensor>): void {
+    for (const { spec, layer } of this.convs.values()) {
+      const kernel = weights[`${spec.prefix}/kernel`];
+      const bias = weights[`${spec.prefix}/bias`];
+      if (!kernel || !bias) throw new PoseError('BAD_MODEL', `missing weight ${spec.prefix}/${kernel ? 'bias' : 'kernel'}`);
+      layer.setWeights([kernel, bias]);
+    }
+  }
+
+  /** Number of layers (of any kind) each per-k model contains. */
+  layerCounts(): number[] {
+    return this.models.map((m) => m.layers.length);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const { layer } of this.convs.values()) {
+      for (const w of layer.weights) w.dispose();
+    }
+  }
+
+  private checkStages(k: number): void {
+    if (!Number.isInteger(k) || k < 1 || k > this.config.stages) {
+      throw new PoseError('INVALID_OPTION', `stages must be an integer from 1 to ${this.config.stages}, got ${String(k)}`);
+    }
+  }
+}
+
+export function buildCpmGraph(config: CpmConfig, numMaps: number): CpmGraph {
+  return new CpmGraph(config, numMaps);
+}

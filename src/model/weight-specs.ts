@@ -1,0 +1,62 @@
+import { featureChannelsOf, type CpmConfig } from './config.js';
+
+/** One convolution of the graph: its weight-name prefix and shapes (TF.js layout). */
+export interface ConvSpec {
+  /** e.g. 'backbone/conv1', 'stage1/hidden', 'stage3/out' */
+  prefix: string;
+  kernel: number;
+  dilation: number;
+  inChannels: number;
+  filters: number;
+  /** true for each stage's last 1x1 convolution (the logits) */
+  linear: boolean;
+  /** backbone only: pool size after the convolution */
+  pool: number;
+}
+
+/** A weight as listed in the manifest: name and shape, in manifest order. */
+export interface WeightSpec {
+  name: string;
+  shape: number[];
+}
+
+/**
+ * Every convolution of the graph in manifest order (docs/model-format.md, "Weight names and order").
+ */
+export function convSpecs(config: CpmConfig, numMaps: number): ConvSpec[] {
+  const specs: ConvSpec[] = [];
+  let c = 3;
+  config.backbone.forEach((l, i) => {
+    specs.push({
+      prefix: `backbone/conv${i + 1}`, kernel: l.kernel, dilation: l.dilation ?? 1,
+      inChannels: c, filters: l.filters, linear: false, pool: l.pool ?? 1,
+    });
+    c = l.filters;
+  });
+  const feat = featureChannelsOf(config);
+  const head = (stage: number, cin: number, hidden: number) => {
+    specs.push({ prefix: `stage${stage}/hidden`, kernel: 1, dilation: 1, inChannels: cin, filters: hidden, linear: false, pool: 1 });
+    specs.push({ prefix: `stage${stage}/out`, kernel: 1, dilation: 1, inChannels: hidden, filters: numMaps, linear: true, pool: 1 });
+  };
+  head(1, feat, config.stage1Hidden);
+  for (let t = 2; t <= config.stages; t++) {
+    let cin = feat + numMaps;
+    config.refineLayers.forEach((l, i) => {
+      specs.push({
+        prefix: `stage${t}/conv${i + 1}`, kernel: l.kernel, dilation: l.dilation ?? 1,
+        inChannels: cin, filters: l.filters, linear: false, pool: 1,
+      });
+      cin = l.filters;
+    });
+    head(t, cin, config.refineHidden);
+  }
+  return specs;
+}
+
+/** Every weight tensor the config calls for, in manifest order: kernel then bias per convolution. */
+export function weightSpecs(config: CpmConfig, numMaps: number): WeightSpec[] {
+  return convSpecs(config, numMaps).flatMap((s) => [
+    { name: `${s.prefix}/kernel`, shape: [s.kernel, s.kernel, s.inChannels, s.filters] },
+    { name: `${s.prefix}/bias`, shape: [s.filters] },
+  ]);
+}

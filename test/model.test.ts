@@ -1,0 +1,125 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCpmGraph, type CpmGraph } from '../src/model/graph.js';
+import { receptiveFields } from '../src/model/receptive-field.js';
+import { validateConfig, strideOf, mapSizeOf } from '../src/model/config.js';
+import { weightSpecs } from '../src/model/weight-specs.js';
+import { CPM_LITE_CONFIG, randomWeights } from '../src/weights/random.js';
+import { TINY_CONFIG } from './helpers.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+describe('graph', () => {
+  let graph: CpmGraph;
+  const numMaps = 15;
+  beforeAll(() => {
+    graph = buildCpmGraph(CPM_LITE_CONFIG, numMaps);
+    const w = randomWeights(CPM_LITE_CONFIG, numMaps, 7);
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const s of weightSpecs(CPM_LITE_CONFIG, numMaps)) tensors[s.name] = tf.tensor(w[s.name]!, s.shape);
+    graph.setWeights(tensors);
+    tf.dispose(Object.values(tensors));
+  });
+  afterAll(() => graph.dispose());
+
+  it('outputs every stage\'s maps, [1, 32, 32, 15] for the 128 px cpm-lite config', () => {
+    expect(strideOf(CPM_LITE_CONFIG)).toBe(4);
+    expect(mapSizeOf(CPM_LITE_CONFIG)).toBe(32);
+    const x = tf.randomUniform([1, 128, 128, 3], -1, 1) as tf.Tensor4D;
+    const outs = graph.runStages(x);
+    expect(outs).toHaveLength(3);
+    for (const o of outs) expect(o.shape).toEqual([1, 32, 32, 15]);
+    tf.dispose([x, ...outs]);
+  });
+
+  it('early exit: stage k alone equals stage k of the full graph and runs fewer layers', async () => {
+    const x = tf.randomUniform([1, 128, 128, 3], -1, 1, 'float32', 3) as tf.Tensor4D;
+    const full = graph.runStages(x, 3);
+    for (const k of [1, 2]) {
+      const part = graph.runStages(x, k);
+      expect(part).toHaveLength(k);
+      for (let s = 0; s < k; s++) {
+        const diff = tf.max(tf.abs(tf.sub(part[s]!, full[s]!))).dataSync()[0]!;
+        expect(diff).toBe(0);
+      }
+      tf.dispose(part);
+    }
+    // stage maps differ from each other (the refinement stages do something)
+    expect(tf.max(tf.abs(tf.sub(full[0]!, full[2]!))).dataSync()[0]).toBeGreaterThan(1e-3);
+    tf.dispose([x, ...full]);
+    const counts = graph.layerCounts();
+    expect(counts[0]).toBeLessThan(counts[1]!);
+    expect(counts[1]).toBeLessThan(counts[2]!);
+  });
+
+  it('rejects stages outside 1..T', () => {
+    const x = tf.zeros([1, 128, 128, 3]) as tf.Tensor4D;
+    expect(() => graph.runStages(x, 0)).toThrow(/stages must be an integer from 1 to 3/);
+    expect(() => graph.runStages(x, 4)).toThrow(/stages/);
+    x.dispose();
+  });
+
+  it('batch of 2 and the tiny config build and run', () => {
+    const g = buildCpmGraph(TINY_CONFIG, 15);
+    const x = tf.zeros([2, 32, 32, 3]) as tf.Tensor4D;
+    const outs = g.runStages(x);
+    expect(outs.map((o) => o.shape)).toEqual([[2, 8, 8, 15], [2, 8, 8, 15], [2, 8, 8, 15]]);
+    tf.dispose([x, ...outs]);
+    g.dispose();
+  });
+
+  it('disposes all of its weights', () => {
+    const before = tf.memory().numTensors;
+    const g = buildCpmGraph(TINY_CONFIG, 15);
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    g.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('weight specs', () => {
+  it('lists kernels and biases in manifest order with TF.js layouts', () => {
+    const specs = weightSpecs(CPM_LITE_CONFIG, 15);
+    const names = specs.map((s) => s.name);
+    expect(names.slice(0, 4)).toEqual(['backbone/conv1/kernel', 'backbone/conv1/bias', 'backbone/conv2/kernel', 'backbone/conv2/bias']);
+    expect(names.slice(10, 14)).toEqual(['stage1/hidden/kernel', 'stage1/hidden/bias', 'stage1/out/kernel', 'stage1/out/bias']);
+    expect(names[14]).toBe('stage2/conv1/kernel');
+    expect(specs[14]!.shape).toEqual([3, 3, 48 + 15, 40]);
+    expect(names[names.length - 1]).toBe('stage3/out/bias');
+    expect(specs.find((s) => s.name === 'stage3/out/kernel')!.shape).toEqual([1, 1, 40, 15]);
+    expect(specs).toHaveLength(2 * (5 + 2 + 2 * (4 + 2)));
+  });
+});
+
+describe('receptive fields', () => {
+  it('cpm-lite: stage 1 sees local evidence, later stages most of the 128 px input and beyond', () => {
+    // backbone: 3 -> pool 4 -> 8 -> pool 10 -> 18 -> 26 -> (dilated 2: +16) 42
+    // stage 2: 42 + 2*4 + 4*4 + 8*4 + 16*4 = 162; stage 3: 162 + 120 = 282
+    expect(receptiveFields(CPM_LITE_CONFIG)).toEqual([42, 162, 282]);
+  });
+
+  it('grows with every stage, and far faster than stage 1', () => {
+    const rf = receptiveFields(TINY_CONFIG);
+    expect(rf).toHaveLength(3);
+    expect(rf[1]!).toBeGreaterThan(rf[0]!);
+    expect(rf[2]!).toBeGreaterThan(rf[1]!);
+    // tiny: 3, pool 4, 8, pool 10, dilated 2 (k_eff 5): +16 -> 26; refine: +4*1*2... = 26 + 8 + 16 = 50, 74
+    expect(rf).toEqual([26, 50, 74]);
+  });
+
+  it('single-stage and no-pool configs', () => {
+    const cfg = { ...TINY_CONFIG, stages: 1, backbone: [{ filters: 4, kernel: 5 }] };
+    expect(receptiveFields(cfg)).toEqual([5]);
+  });
+});
+
+describe('config validation', () => {
+  it('accepts cpm-lite and names the first bad field', () => {
+    expect(validateConfig(CPM_LITE_CONFIG)).toBe(CPM_LITE_CONFIG);
+    expect(() => validateConfig({ ...CPM_LITE_CONFIG, inputSize: 130 })).toThrow(/not a multiple of the map stride 4/);
+    expect(() => validateConfig({ ...CPM_LITE_CONFIG, stages: 0 })).toThrow(/config.stages/);
+    expect(() => validateConfig({ ...CPM_LITE_CONFIG, backbone: [{ filters: 8, kernel: 2 }] })).toThrow(/kernel must be odd/);
+  });
+});

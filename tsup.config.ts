@@ -1,0 +1,21 @@
+import { defineConfig } from 'tsup';
+
+// ESM + CJS + .d.ts. TF.js stays external (peer dependencies); node: built-ins are only
+// reached through guarded dynamic imports, so a browser bundle of a user's app never pulls them in.
+export default defineConfig({
+  entry: { index: 'src/index.ts', tools: 'src/tools.ts' },
+  format: ['esm', 'cjs'],
+  dts: true,
+  sourcemap: true,
+  clean: true,
+  target: 'es2020',
+  platform: 'neutral',
+  // one shared chunk: the main and tools entry points share module state (e.g. the inference queue)
+  splitting: true,
+  external: [/^@tensorflow\//, /^node:/],
+  esbuildOptions(options, context) {
+    // CommonJS has no import.meta: make it undefined there so the code takes its __dirname /
+    // __filename branch (src/default-model.ts, src/backend/backend.ts) instead of a syntax error.
+    if (context.format === 'cjs') options.define = { ...options.define, 'import.meta.url': 'undefined' };
+  },
+});
