@@ -1,0 +1,2 @@
+export { decodeMaps, findPeak, quadraticOffset, flipPermutation, normaliseMaps } from './decode.js';
+export type { Keypoint, Peak, MapView, DecodeOptions } from './decode.js';

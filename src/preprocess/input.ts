@@ -1,0 +1,139 @@
+import * as tf from '@tensorflow/tfjs';
+import { PoseError } from '../errors.js';
+
+/** Raw pixels, e.g. a decoded JPEG in Node: RGBA (4 bytes a pixel) or RGB (3), row-major, 0..255. */
+export interface PixelBuffer {
+  data: ArrayLike<number>;
+  width: number;
+  height: number;
+  /** 3 or 4; inferred from data.length when omitted */
+  channels?: 3 | 4;
+}
+
+/** Everything estimatePose accepts. Tensors are HxWx3, int32 or float32, values 0..255. */
+export type PoseInput =
+  | HTMLImageElement
+  | HTMLVideoElement
+  | HTMLCanvasElement
+  | OffscreenCanvas
+  | ImageBitmap
+  | ImageData
+  | tf.Tensor3D
+  | PixelBuffer;
+
+/** An image as a HxWx3 tensor; `owned` tells whether the caller of toImageTensor must dispose it. */
+export interface ImageTensor {
+  tensor: tf.Tensor3D;
+  width: number;
+  height: number;
+  owned: boolean;
+}
+
+type AnyObj = Record<string, unknown>;
+
+function empty(what: string, w: unknown, h: unknown): PoseError {
+  return new PoseError('EMPTY_IMAGE', `${what} has no pixels (${String(w)} x ${String(h)})`);
+}
+
+function checkSize(what: string, w: unknown, h: unknown): [number, number] {
+  if (typeof w !== 'number' || typeof h !== 'number' || !(w > 0) || !(h > 0)) throw empty(what, w, h);
+  return [w, h];
+}
+
+function fromBuffer(buf: PixelBuffer): ImageTensor {
+  const { data } = buf;
+  if (data === null || typeof data !== 'object' || typeof data.length !== 'number') {
+    throw new PoseError('BAD_TENSOR', 'pixel buffer: data must be an array of bytes');
+  }
+  const [w, h] = checkSize('pixel buffer', buf.width, buf.height);
+  if (!Number.isInteger(w) || !Number.isInteger(h)) {
+    throw new PoseError('BAD_TENSOR', `pixel buffer: width and height must be integers, got ${w} x ${h}`);
+  }
+  const n = w * h;
+  let channels = buf.channels;
+  if (channels === undefined) {
+    if (data.length === n * 4) channels = 4;
+    else if (data.length === n * 3) channels = 3;
+  }
+  if ((channels !== 3 && channels !== 4) || data.length !== n * channels) {
+    throw new PoseError('BAD_TENSOR',
+      `pixel buffer: ${data.length} values do not make a ${w} x ${h} RGB (${n * 3}) or RGBA (${n * 4}) image`);
+  }
+  const rgb = new Int32Array(n * 3);
+  if (channels === 3) {
+    for (let i = 0; i < n * 3; i++) rgb[i] = data[i]!;
+  } else {
+    for (let i = 0, j = 0; i < n; i++, j += 4) {
+      rgb[3 * i] = data[j]!;
+      rgb[3 * i + 1] = data[j + 1]!;
+      rgb[3 * i + 2] = data[j + 2]!;
+    }
+  }
+  return { tensor: tf.tensor3d(rgb, [h, w, 3], 'int32'), width: w, height: h, owned: true };
+}
+
+function fromTensor(t: tf.Tensor): ImageTensor {
+  if (t.isDisposed) throw new PoseError('BAD_TENSOR', 'the input tensor has been disposed');
+  if (t.rank !== 3) {
+    throw new PoseError('BAD_TENSOR', `expected a rank-3 tensor [height, width, 3], got shape [${t.shape.join(', ')}]`);
+  }
+  const [h, w, c] = t.shape as [number, number, number];
+  if (h === 0 || w === 0) throw empty('tensor', w, h);
+  if (c !== 3) throw new PoseError('BAD_TENSOR', `expected 3 channels (RGB), got shape [${t.shape.join(', ')}]`);
+  if (t.dtype !== 'int32' && t.dtype !== 'float32') {
+    throw new PoseError('BAD_TENSOR', `expected an int32 or float32 tensor, got ${t.dtype}`);
+  }
+  return { tensor: t as tf.Tensor3D, width: w, height: h, owned: false };
+}
+
+function fromPixelsOwned(source: unknown, w: number, h: number): ImageTensor {
+  const tensor = tf.browser.fromPixels(source as HTMLCanvasElement, 3);
+  return { tensor, width: w, height: h, owned: true };
+}
+
+function drawToCanvas(source: CanvasImageSource, w: number, h: number): HTMLCanvasElement | OffscreenCanvas {
+  const canvas: HTMLCanvasElement | OffscreenCanvas = typeof OffscreenCanvas !== 'undefined'
+    ? new OffscreenCanvas(w, h)
+    : Object.assign(document.createElement('canvas'), { width: w, height: h });
+  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
+  if (!ctx) throw new PoseError('BAD_TENSOR', 'no 2D canvas context available to read the image');
+  ctx.drawImage(source, 0, 0, w, h);
+  return canvas;
+}
+
+/**
+ * Any supported input -> an HxWx3 tensor (int32 or float32, 0..255). Throws EMPTY_IMAGE,
+ * VIDEO_NOT_READY or BAD_TENSOR. Detection is by shape (duck typing) so it also works in workers
+ * and in Node for buffers and tensors.
+ */
+export function toImageTensor(input: PoseInput): ImageTensor {
+  if (input instanceof tf.Tensor) return fromTensor(input);
+  if (input === null || typeof input !== 'object') {
+    throw new PoseError('BAD_TENSOR', `expected an image, video, canvas, ImageBitmap, ImageData, tf.Tensor3D or {data, width, height}, got ${input === null ? 'null' : typeof input}`);
+  }
+  const o = input as unknown as AnyObj;
+  if (typeof o.readyState === 'number' && 'videoWidth' in o) {
+    if (o.readyState < 2) {
+      throw new PoseError('VIDEO_NOT_READY', `the video has no current frame yet (readyState ${o.readyState} < 2): wait for 'loadeddata'`);
+    }
+    const [w, h] = checkSize('video', o.videoWidth, o.videoHeight);
+    return fromPixelsOwned(input, w, h);
+  }
+  if ('naturalWidth' in o && 'complete' in o) {
+    if (!o.complete) throw empty('image element (not loaded yet)', o.naturalWidth, o.naturalHeight);
+    const [w, h] = checkSize('image element', o.naturalWidth, o.naturalHeight);
+    // tf.browser.fromPixels reads an <img> at its layout size (width/height): use the natural size
+    if (o.width === w && o.height === h) return fromPixelsOwned(input, w, h);
+    return fromPixelsOwned(drawToCanvas(input as HTMLImageElement, w, h), w, h);
+  }
+  if (typeof o.getContext === 'function') {
+    const [w, h] = checkSize('canvas', o.width, o.height);
+    return fromPixelsOwned(input, w, h);
+  }
+  if ('data' in o) return fromBuffer(input as PixelBuffer);
+  if (typeof o.close === 'function' && 'width' in o && 'height' in o) {
+    const [w, h] = checkSize('ImageBitmap', o.width, o.height);
+    return fromPixelsOwned(input, w, h);
+  }
+  throw new PoseError('BAD_TENSOR', `unsupported input ${(o.constructor as { name?: string } | undefined)?.name ?? 'object'}: expected an image, video, canvas, ImageBitmap, ImageData, tf.Tensor3D or {data, width, height}`);
+}

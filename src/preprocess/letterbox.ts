@@ -1,0 +1,105 @@
+import * as tf from '@tensorflow/tfjs';
+import { PoseError } from '../errors.js';
+import type { PreprocessSpec } from '../weights/format.js';
+import type { ImageTensor } from './input.js';
+import type { LetterboxTransform } from './transform.js';
+
+/** A rectangle in frame pixels (the input image, mirrored when flipHorizontal is set). */
+export interface Roi {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export interface LetterboxOptions {
+  inputSize: number;
+  roi?: Roi;
+  flipHorizontal?: boolean;
+}
+
+/**
+ * Plans the letterbox of a width x height image: the region (whole frame or the ROI clipped to it,
+ * in integer pixels) is scaled to fit the square input keeping its aspect ratio and centred; the
+ * rest is padding. Large reductions (2x or more) first average-pool by an integer factor so that
+ * the bilinear resize does not alias.
+ */
+export function planLetterbox(width: number, height: number, opts: LetterboxOptions): LetterboxTransform & { poolX: number; poolY: number; resizedWidth: number; resizedHeight: number } {
+  const S = opts.inputSize;
+  const roi = opts.roi ?? { x: 0, y: 0, width, height };
+  const x0 = Math.max(0, Math.floor(roi.x + 1e-6));
+  const y0 = Math.max(0, Math.floor(roi.y + 1e-6));
+  const x1 = Math.min(width, Math.ceil(roi.x + roi.width - 1e-6));
+  const y1 = Math.min(height, Math.ceil(roi.y + roi.height - 1e-6));
+  const cw = x1 - x0;
+  const ch = y1 - y0;
+  if (!(cw > 0 && ch > 0)) {
+    throw new PoseError('INVALID_OPTION',
+      `roi {x: ${roi.x}, y: ${roi.y}, width: ${roi.width}, height: ${roi.height}} does not overlap the ${width} x ${height} image`);
+  }
+  const scale = S / Math.max(cw, ch);
+  const f = Math.max(1, Math.floor(1 / scale + 1e-9));
+  const poolX = Math.min(f, cw);
+  const poolY = Math.min(f, ch);
+  const pw = Math.floor(cw / poolX);
+  const ph = Math.floor(ch / poolY);
+  const nw = Math.min(S, Math.max(1, Math.round(cw * scale)));
+  const nh = Math.min(S, Math.max(1, Math.round(ch * scale)));
+  return {
+    inputSize: S,
+    imageWidth: width,
+    imageHeight: height,
+    flipped: !!opts.flipHorizontal,
+    cropX: x0,
+    cropY: y0,
+    cropWidth: cw,
+    cropHeight: ch,
+    scaleX: nw / (pw * poolX),
+    scaleY: nh / (ph * poolY),
+    padX: Math.floor((S - nw) / 2),
+    padY: Math.floor((S - nh) / 2),
+    poolX,
+    poolY,
+    resizedWidth: nw,
+    resizedHeight: nh,
+  };
+}
+
+const triple = (v: number | number[]): [number, number, number] =>
+  (typeof v === 'number' ? [v, v, v] : [v[0]!, v[1]!, v[2]!]);
+
+/**
+ * Letterboxes an image tensor into the normalised network input [1, S, S, 3]:
+ * crop (ROI) -> mirror (flipHorizontal) -> anti-alias pool -> tf.image.resizeBilinear (half-pixel
+ * centres) -> pad with padValue, centred -> (pixel - mean) / std. Returns the input (caller disposes)
+ * and the transform that maps input pixels back to frame pixels.
+ */
+export function letterbox(image: ImageTensor, pre: PreprocessSpec, opts: LetterboxOptions): { input: tf.Tensor4D; transform: LetterboxTransform } {
+  const plan = planLetterbox(image.width, image.height, opts);
+  const { poolX, poolY, resizedWidth: nw, resizedHeight: nh, ...transform } = plan;
+  const S = plan.inputSize;
+  const cw = plan.cropWidth;
+  const ch = plan.cropHeight;
+  // the crop in the unmirrored image
+  const sx = plan.flipped ? image.width - (plan.cropX + cw) : plan.cropX;
+  const input = tf.tidy(() => {
+    let x: tf.Tensor3D = image.tensor;
+    if (cw !== image.width || ch !== image.height) x = tf.slice(x, [plan.cropY, sx, 0], [ch, cw, 3]);
+    let x4 = tf.expandDims(tf.cast(x, 'float32'), 0) as tf.Tensor4D;
+    if (plan.flipped) x4 = tf.reverse(x4, 2);
+    if (poolX > 1 || poolY > 1) x4 = tf.avgPool(x4, [poolY, poolX], [poolY, poolX], 'valid');
+    if (x4.shape[1] !== nh || x4.shape[2] !== nw) x4 = tf.image.resizeBilinear(x4, [nh, nw], false, true);
+    const pad = triple(pre.padValue);
+    const mean = triple(pre.mean);
+    const invStd = triple(pre.std).map((s) => 1 / s);
+    const paddings: Array<[number, number]> = [[0, 0], [plan.padY, S - nh - plan.padY], [plan.padX, S - nw - plan.padX], [0, 0]];
+    const uniform = pad.every((v, i) => (v - mean[i]!) * invStd[i]! === (pad[0] - mean[0]) * invStd[0]!);
+    if (uniform) {
+      const normalised = tf.mul(tf.sub(x4, tf.tensor1d(mean)), tf.tensor1d(invStd));
+      return tf.pad(normalised, paddings, (pad[0] - mean[0]) * invStd[0]!) as tf.Tensor4D;
+    }
+    const shifted = tf.pad(tf.sub(x4, tf.tensor1d(pad)), paddings, 0);
+    return tf.mul(tf.add(shifted, tf.tensor1d(pad.map((p, i) => p - mean[i]!))), tf.tensor1d(invStd)) as tf.Tensor4D;
+  });
+  return { input, transform };
+}

@@ -1,0 +1,103 @@
+import type * as tf from '@tensorflow/tfjs';
+import { PoseError } from '../errors.js';
+import { validateConfig, type CpmConfig } from '../model/config.js';
+
+export const MODEL_FORMAT = 'cpm-pose/1';
+
+export interface PreprocessSpec {
+  /** per RGB channel, 0..255 units */
+  mean: [number, number, number];
+  std: [number, number, number];
+  /** letterbox padding, 0..255 units: one value for all channels or one per RGB channel */
+  padValue: number | [number, number, number];
+}
+
+export interface OutputSpec {
+  kind: 'spatial-softmax';
+  /** a background map follows the joint maps */
+  background: boolean;
+  sigma?: number;
+}
+
+/** The content of model.json (docs/model-format.md). */
+export interface ModelJson {
+  format: typeof MODEL_FORMAT;
+  name: string;
+  config: CpmConfig;
+  joints: string[];
+  flipPairs: Array<[number, number]>;
+  skeleton: Array<[number, number]>;
+  preprocess: PreprocessSpec;
+  output: OutputSpec;
+  provenance?: Record<string, unknown>;
+  weightsManifest: tf.io.WeightsManifestConfig;
+}
+
+/** A model in memory: model.json content plus its weight bytes (the shards concatenated in manifest order). */
+export interface ModelFiles {
+  json: ModelJson;
+  weightData: ArrayBuffer;
+}
+
+function bad(message: string): PoseError {
+  return new PoseError('BAD_MODEL', message);
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isTriple = (v: unknown): v is [number, number, number] => Array.isArray(v) && v.length === 3 && v.every(isNum);
+
+function checkPairs(v: unknown, field: string, numJoints: number): Array<[number, number]> {
+  if (!Array.isArray(v)) throw bad(`model.json: "${field}" must be an array of [i, j] joint index pairs`);
+  v.forEach((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2
+      || !p.every((x) => Number.isInteger(x) && x >= 0 && x < numJoints)) {
+      throw bad(`model.json: ${field}[${i}] = ${JSON.stringify(p)} is not a pair of joint indices 0..${numJoints - 1}`);
+    }
+  });
+  return v as Array<[number, number]>;
+}
+
+/** Number of maps each stage outputs. */
+export function numMapsOf(json: Pick<ModelJson, 'joints' | 'output'>): number {
+  return json.joints.length + (json.output.background ? 1 : 0);
+}
+
+/** Checks the structure of parsed model.json; throws BAD_MODEL naming the first bad field. */
+export function validateModelJson(value: unknown): ModelJson {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw bad('model.json is not a JSON object');
+  const j = value as Record<string, unknown>;
+  if (j.format !== MODEL_FORMAT) {
+    throw bad(`model.json: "format" must be "${MODEL_FORMAT}", got ${JSON.stringify(j.format)}`);
+  }
+  if (typeof j.name !== 'string') throw bad('model.json: "name" must be a string');
+  validateConfig(j.config);
+  if (!Array.isArray(j.joints) || j.joints.length === 0 || !j.joints.every((n) => typeof n === 'string' && n.length > 0)) {
+    throw bad('model.json: "joints" must be a non-empty array of names');
+  }
+  if (new Set(j.joints).size !== j.joints.length) throw bad('model.json: "joints" has duplicate names');
+  const J = j.joints.length;
+  j.flipPairs = checkPairs(j.flipPairs ?? [], 'flipPairs', J);
+  j.skeleton = checkPairs(j.skeleton ?? [], 'skeleton', J);
+  const pre = j.preprocess as Record<string, unknown> | undefined;
+  if (!pre || !isTriple(pre.mean) || !isTriple(pre.std) || (pre.std as number[]).some((s) => s === 0)) {
+    throw bad('model.json: "preprocess" needs "mean" and non-zero "std", each 3 numbers');
+  }
+  if (pre.padValue === undefined) pre.padValue = 0;
+  if (!isNum(pre.padValue) && !isTriple(pre.padValue)) throw bad('model.json: preprocess.padValue must be a number or 3 numbers');
+  const out = j.output as Record<string, unknown> | undefined;
+  if (!out || out.kind !== 'spatial-softmax') {
+    throw bad(`model.json: output.kind must be "spatial-softmax", got ${JSON.stringify(out?.kind)}`);
+  }
+  if (typeof out.background !== 'boolean') throw bad('model.json: output.background must be true or false');
+  if (!Array.isArray(j.weightsManifest) || j.weightsManifest.length === 0) {
+    throw bad('model.json: "weightsManifest" must be a non-empty array of weight groups');
+  }
+  j.weightsManifest.forEach((g: unknown, gi: number) => {
+    const group = g as Record<string, unknown>;
+    if (!group || !Array.isArray(group.paths) || group.paths.length === 0 || !group.paths.every((p) => typeof p === 'string')) {
+      throw bad(`model.json: weightsManifest[${gi}].paths must be a non-empty array of file names`);
+    }
+    if (!Array.isArray(group.weights)) throw bad(`model.json: weightsManifest[${gi}].weights must be an array`);
+  });
+  return j as unknown as ModelJson;
+}

@@ -1,0 +1,10 @@
+export { MODEL_FORMAT, validateModelJson, numMapsOf } from './format.js';
+export type { ModelJson, ModelFiles, PreprocessSpec, OutputSpec } from './format.js';
+export { validateWeights, entryByteLength } from './validate.js';
+export { loadModel, modelFromMemory } from './load.js';
+export type { ModelSource, PreloadedModel, LoadModelOptions } from './load.js';
+export { serializeModel, writeModelFiles, toFloat16Bits } from './save.js';
+export type { ModelDescription, SerializeOptions } from './save.js';
+export { randomWeights, createRandomModel, CPM_LITE_CONFIG, LSP_JOINTS, LSP_FLIP_PAIRS, LSP_SKELETON } from './random.js';
+export type { RandomModelOptions } from './random.js';
+export { decodeModelWeights } from './decode.js';

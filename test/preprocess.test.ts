@@ -1,0 +1,183 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { PoseError } from '../src/errors.js';
+import { toImageTensor } from '../src/preprocess/input.js';
+import { letterbox, planLetterbox } from '../src/preprocess/letterbox.js';
+import { frameToImage, frameToInput, inputToFrame } from '../src/preprocess/transform.js';
+import type { PreprocessSpec } from '../src/weights/format.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+const PRE: PreprocessSpec = { mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], padValue: 0 };
+/** identity normalisation, so the input shows raw 0..255 values */
+const RAW: PreprocessSpec = { mean: [0, 0, 0], std: [1, 1, 1], padValue: 0 };
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return e instanceof PoseError ? e.code : `not a PoseError: ${String(e)}`;
+  }
+  return undefined;
+}
+
+/** A black image with one white rectangle [x0, x1) x [y0, y1). */
+function rectImage(W: number, H: number, x0: number, y0: number, x1: number, y1: number): tf.Tensor3D {
+  const d = new Int32Array(W * H * 3);
+  for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) d.fill(255, (y * W + x) * 3, (y * W + x) * 3 + 3);
+  return tf.tensor3d(d, [H, W, 3], 'int32');
+}
+
+/** Brightness-weighted centroid of channel 0 of a [1, S, S, 3] input, in continuous pixel coordinates. */
+function centroid(input: tf.Tensor4D): { x: number; y: number } {
+  const [, S] = input.shape;
+  const v = input.dataSync();
+  let sx = 0;
+  let sy = 0;
+  let s = 0;
+  for (let y = 0; y < S!; y++) {
+    for (let x = 0; x < S!; x++) {
+      const w = v[(y * S! + x) * 3]!;
+      sx += w * (x + 0.5);
+      sy += w * (y + 0.5);
+      s += w;
+    }
+  }
+  return { x: sx / s, y: sy / s };
+}
+
+describe('letterbox transform', () => {
+  const cases: Array<[number, number, object]> = [
+    [250, 236, {}],
+    [236, 250, {}],
+    [1920, 1080, {}],
+    [64, 64, {}],
+    [17, 300, {}],
+    [640, 480, { roi: { x: 100.5, y: 40, width: 300, height: 200 } }],
+    [640, 480, { roi: { x: -50, y: 400, width: 200, height: 200 } }],
+    [640, 480, { flipHorizontal: true, roi: { x: 10, y: 10, width: 100, height: 300 } }],
+  ];
+
+  it.each(cases)('%i x %i %o: a point mapped in and out lands on itself', (W, H, opts) => {
+    const t = planLetterbox(W, H, { inputSize: 128, ...opts });
+    for (const [x, y] of [[0, 0], [W, H], [W / 3, H / 7], [W - 0.25, 0.5], [t.cropX + 1.5, t.cropY + 2.25]]) {
+      const i = frameToInput(t, x!, y!);
+      const back = inputToFrame(t, i.x, i.y);
+      expect(back.x).toBeCloseTo(x!, 9);
+      expect(back.y).toBeCloseTo(y!, 9);
+    }
+    // the crop fills the square along its longer side, centred
+    const a = frameToInput(t, t.cropX, t.cropY);
+    const b = frameToInput(t, t.cropX + t.cropWidth, t.cropY + t.cropHeight);
+    expect(Math.max(b.x - a.x, b.y - a.y)).toBeGreaterThan(127);
+    expect(a.x).toBeCloseTo(128 - b.x, -0.5);
+    expect(a.y).toBeCloseTo(128 - b.y, -0.5);
+  });
+
+  it('frameToImage unmirrors x when flipped', () => {
+    const t = planLetterbox(200, 100, { inputSize: 64, flipHorizontal: true });
+    expect(frameToImage(t, 30, 40)).toEqual({ x: 170, y: 40 });
+  });
+
+  it('rejects an roi outside the image', () => {
+    expect(codeOf(() => planLetterbox(100, 100, { inputSize: 32, roi: { x: 200, y: 0, width: 10, height: 10 } }))).toBe('INVALID_OPTION');
+  });
+});
+
+describe('letterbox content', () => {
+  it.each([
+    ['landscape, 1.6x down', 320, 200, {}],
+    ['portrait, up-scaled', 40, 60, {}],
+    ['large, pooled 3x', 500, 420, {}],
+    ['roi', 320, 200, { roi: { x: 100, y: 20, width: 150, height: 150 } }],
+    ['flipped', 320, 200, { flipHorizontal: true }],
+    ['flipped roi', 320, 200, { flipHorizontal: true, roi: { x: 30, y: 20, width: 150, height: 150 } }],
+  ])('%s: image content lands where the transform says', (_name, W, H, opts) => {
+    // rectangle centred at (cx, cy) in the unmirrored image
+    const [x0, y0, x1, y1] = [Math.round(W * 0.55), Math.round(H * 0.3), Math.round(W * 0.55) + 16, Math.round(H * 0.3) + 12];
+    const img = rectImage(W, H, x0, y0, x1, y1);
+    const { input, transform } = letterbox({ tensor: img, width: W, height: H, owned: true }, RAW, { inputSize: 64, ...opts });
+    expect(input.shape).toEqual([1, 64, 64, 3]);
+    const flipped = !!(opts as { flipHorizontal?: boolean }).flipHorizontal;
+    const cxImage = (x0 + x1) / 2;
+    const cxFrame = flipped ? W - cxImage : cxImage;
+    const want = frameToInput(transform, cxFrame, (y0 + y1) / 2);
+    const got = centroid(input);
+    expect(got.x).toBeCloseTo(want.x, 0);
+    expect(got.y).toBeCloseTo(want.y, 0);
+    expect(Math.abs(got.x - want.x)).toBeLessThan(0.35);
+    expect(Math.abs(got.y - want.y)).toBeLessThan(0.35);
+    tf.dispose([img, input]);
+  });
+
+  it('normalises with mean/std and pads with padValue', () => {
+    const img = tf.fill([10, 20, 3], 255, 'int32') as tf.Tensor3D;
+    const { input, transform } = letterbox({ tensor: img, width: 20, height: 10, owned: true }, PRE, { inputSize: 16 });
+    expect(transform).toMatchObject({ scaleX: 0.8, scaleY: 0.8, padX: 0, padY: 4 });
+    const v = input.dataSync();
+    expect(v[0]).toBeCloseTo(-1, 6); // padding: (0 - 127.5) / 127.5
+    expect(v[(8 * 16 + 8) * 3]).toBeCloseTo(1, 6); // image: (255 - 127.5) / 127.5
+    tf.dispose([img, input]);
+    const img2 = tf.fill([10, 20, 3], 255, 'int32') as tf.Tensor3D;
+    const per = letterbox({ tensor: img2, width: 20, height: 10, owned: true },
+      { mean: [0, 0, 0], std: [1, 2, 4], padValue: [10, 20, 40] }, { inputSize: 16 });
+    expect(Array.from(per.input.dataSync().slice(0, 3))).toEqual([10, 10, 10]);
+    tf.dispose([img2, per.input]);
+  });
+
+  it('creates no tensors beyond its output', () => {
+    const img = rectImage(300, 200, 10, 10, 40, 40);
+    const before = tf.memory().numTensors;
+    const { input } = letterbox({ tensor: img, width: 300, height: 200, owned: true }, PRE, { inputSize: 64, flipHorizontal: true, roi: { x: 5, y: 5, width: 100, height: 80 } });
+    expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([img, input]);
+  });
+});
+
+describe('inputs', () => {
+  it('RGBA and RGB buffers give the same tensor', () => {
+    const rgba = new Uint8ClampedArray([1, 2, 3, 255, 4, 5, 6, 255]);
+    const rgb = new Uint8Array([1, 2, 3, 4, 5, 6]);
+    const a = toImageTensor({ data: rgba, width: 2, height: 1 });
+    const b = toImageTensor({ data: rgb, width: 1, height: 2 });
+    expect(a.tensor.shape).toEqual([1, 2, 3]);
+    expect(b.tensor.shape).toEqual([2, 1, 3]);
+    expect(Array.from(a.tensor.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(Array.from(b.tensor.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(a.owned && b.owned).toBe(true);
+    tf.dispose([a.tensor, b.tensor]);
+  });
+
+  it('tensors are used as they are (not owned)', () => {
+    const t = tf.zeros([4, 5, 3], 'float32') as tf.Tensor3D;
+    const r = toImageTensor(t);
+    expect(r).toMatchObject({ width: 5, height: 4, owned: false });
+    expect(r.tensor).toBe(t);
+    t.dispose();
+  });
+
+  it('errors', () => {
+    const t2 = tf.zeros([4, 5]);
+    const t4 = tf.zeros([4, 5, 4]);
+    const tb = tf.zeros([4, 5, 3], 'bool');
+    const t0 = tf.zeros([0, 5, 3]);
+    expect(codeOf(() => toImageTensor(t2 as unknown as tf.Tensor3D))).toBe('BAD_TENSOR');
+    expect(codeOf(() => toImageTensor(t4 as tf.Tensor3D))).toBe('BAD_TENSOR');
+    expect(codeOf(() => toImageTensor(tb as tf.Tensor3D))).toBe('BAD_TENSOR');
+    expect(codeOf(() => toImageTensor(t0 as tf.Tensor3D))).toBe('EMPTY_IMAGE');
+    expect(codeOf(() => toImageTensor({ data: new Uint8Array(0), width: 0, height: 0 }))).toBe('EMPTY_IMAGE');
+    expect(codeOf(() => toImageTensor({ data: new Uint8Array(10), width: 2, height: 2 }))).toBe('BAD_TENSOR');
+    expect(codeOf(() => toImageTensor(null as never))).toBe('BAD_TENSOR');
+    expect(codeOf(() => toImageTensor({ foo: 1 } as never))).toBe('BAD_TENSOR');
+    // duck-typed browser objects, as Node has no DOM
+    expect(codeOf(() => toImageTensor({ readyState: 1, videoWidth: 640, videoHeight: 480 } as never))).toBe('VIDEO_NOT_READY');
+    expect(codeOf(() => toImageTensor({ readyState: 4, videoWidth: 0, videoHeight: 0 } as never))).toBe('EMPTY_IMAGE');
+    expect(codeOf(() => toImageTensor({ complete: false, naturalWidth: 0, naturalHeight: 0, width: 0, height: 0 } as never))).toBe('EMPTY_IMAGE');
+    expect(codeOf(() => toImageTensor({ complete: true, naturalWidth: 0, naturalHeight: 0, width: 0, height: 0 } as never))).toBe('EMPTY_IMAGE');
+    expect(codeOf(() => toImageTensor({ getContext: () => null, width: 0, height: 10 } as never))).toBe('EMPTY_IMAGE');
+    expect(codeOf(() => toImageTensor({ close: () => undefined, width: 10, height: 0 } as never))).toBe('EMPTY_IMAGE');
+    tf.dispose([t2, t4, tb, t0]);
+  });
+});
