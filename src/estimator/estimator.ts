@@ -1,0 +1,253 @@
+import * as tf from '@tensorflow/tfjs';
+import { ensureBackend, selectBackend, type BackendName } from '../backend/backend.js';
+import { decodeMaps, flipPermutation, normaliseMaps, type MapView } from '../decode/decode.js';
+import { defaultModelUrl, defaultShardUrls, DEFAULT_MODEL_NAME } from '../default-model.js';
+import { PoseError } from '../errors.js';
+import { buildCpmGraph, type CpmGraph } from '../model/graph.js';
+import { receptiveFields } from '../model/receptive-field.js';
+import {
+  validateEstimateOptions, validateEstimatorOptions,
+  type EstimateOptions, type EstimatorOptions, type ResolvedEstimateOptions,
+} from '../options.js';
+import { toImageTensor, type PoseInput } from '../preprocess/input.js';
+import { letterbox } from '../preprocess/letterbox.js';
+import { inputToFrame, type LetterboxTransform } from '../preprocess/transform.js';
+import { decodeModelWeights } from '../weights/decode.js';
+import { numMapsOf, type ModelFiles } from '../weights/format.js';
+import { loadModel } from '../weights/load.js';
+import type { BeliefMaps, ModelInfo, PoseEstimator, PoseResult } from './types.js';
+
+/**
+ * TF.js has one engine and one active backend per process, so inference from every estimator runs
+ * one call at a time through this queue: concurrent calls cannot interleave their backend switches,
+ * tensors or reads, and each gets its own result.
+ */
+let queue: Promise<unknown> = Promise.resolve();
+function enqueue<T>(task: () => Promise<T>): Promise<T> {
+  const run = queue.then(task);
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+class Estimator implements PoseEstimator {
+  readonly model: ModelInfo;
+  readonly backend: BackendName;
+  readonly backendFallbackReason?: string;
+  private readonly graph: CpmGraph;
+  private readonly files: ModelFiles;
+  private readonly perm: number[];
+  private pending = 0;
+  private _disposed = false;
+  private freed = false;
+
+  constructor(graph: CpmGraph, files: ModelFiles, backend: BackendName, fallbackReason: string | undefined, source: string | undefined) {
+    this.graph = graph;
+    this.files = files;
+    this.backend = backend;
+    if (fallbackReason !== undefined) this.backendFallbackReason = fallbackReason;
+    const j = files.json;
+    this.model = {
+      name: j.name,
+      joints: [...j.joints],
+      flipPairs: j.flipPairs.map(([a, b]) => [a, b] as [number, number]),
+      skeleton: j.skeleton.map(([a, b]) => [a, b] as [number, number]),
+      stages: graph.stages,
+      inputSize: j.config.inputSize,
+      stride: graph.stride,
+      mapSize: graph.mapSize,
+      receptiveFields: receptiveFields(j.config),
+      ...(source !== undefined ? { source } : {}),
+      ...(j.provenance !== undefined ? { provenance: j.provenance } : {}),
+    };
+    this.perm = flipPermutation(j.joints.length, j.flipPairs);
+  }
+
+  get disposed(): boolean {
+    return this._disposed;
+  }
+
+  estimatePose(input: PoseInput, options?: EstimateOptions): Promise<PoseResult> {
+    if (this._disposed) return Promise.reject(disposedError());
+    let opts: ResolvedEstimateOptions;
+    try {
+      opts = validateEstimateOptions(options, this.graph.stages);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    this.pending++;
+    return enqueue(async () => {
+      try {
+        if (this._disposed) throw disposedError();
+        return await this.run(input, opts);
+      } finally {
+        this.pending--;
+        if (this._disposed && this.pending === 0) this.free();
+      }
+    });
+  }
+
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    if (this.pending === 0) this.free();
+  }
+
+  /** Runs stages 1..k on a zero image once (shader compilation, wasm warm-up). */
+  async warmUp(): Promise<void> {
+    const S = this.model.inputSize;
+    await enqueue(async () => {
+      await ensureBackend(this.backend);
+      const x = tf.zeros([1, S, S, 3]) as tf.Tensor4D;
+      const outs = this.graph.runStages(x);
+      x.dispose();
+      try {
+        await outs[outs.length - 1]!.data();
+      } finally {
+        tf.dispose(outs);
+      }
+    });
+  }
+
+  private free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    this.graph.dispose();
+  }
+
+  private async run(input: PoseInput, opts: ResolvedEstimateOptions): Promise<PoseResult> {
+    await ensureBackend(this.backend);
+    const json = this.files.json;
+    const image = toImageTensor(input);
+    let lb: { input: tf.Tensor4D; transform: LetterboxTransform };
+    try {
+      lb = letterbox(image, json.preprocess, {
+        inputSize: json.config.inputSize,
+        flipHorizontal: opts.flipHorizontal,
+        ...(opts.roi ? { roi: opts.roi } : {}),
+      });
+    } finally {
+      if (image.owned) image.tensor.dispose();
+    }
+    const k = opts.stages;
+    let outputs: tf.Tensor4D[];
+    try {
+      outputs = this.graph.runStages(lb.input, k);
+    } finally {
+      lb.input.dispose();
+    }
+    try {
+      const M = this.graph.mapSize;
+      const C = this.graph.numMaps;
+      const view = async (t: tf.Tensor4D): Promise<MapView> =>
+        ({ data: (await t.data()) as Float32Array, height: M, width: M, channels: C });
+      const last = await view(outputs[k - 1]!);
+      const { keypoints, score } = decodeMaps(last, {
+        joints: json.joints,
+        stride: this.graph.stride,
+        transform: lb.transform,
+        swapSides: opts.flipHorizontal,
+        flipPairs: json.flipPairs,
+      });
+      const result: PoseResult = { keypoints, score, stage: k };
+      if (opts.returnBeliefMaps) {
+        const origin = inputToFrame(lb.transform, 0, 0);
+        const names = [...json.joints, ...(numMapsOf(json) > json.joints.length ? ['background'] : [])];
+        const maps: BeliefMaps[] = [];
+        for (let s = 0; s < k; s++) {
+          const v = s === k - 1 ? last : await view(outputs[s]!);
+          maps.push({
+            stage: s + 1,
+            height: M,
+            width: M,
+            channels: C,
+            data: normaliseMaps(v, json.joints.length, opts.flipHorizontal ? this.perm : undefined),
+            names,
+            x0: origin.x,
+            y0: origin.y,
+            cellWidth: this.graph.stride / lb.transform.scaleX,
+            cellHeight: this.graph.stride / lb.transform.scaleY,
+          });
+        }
+        result.beliefMaps = maps;
+      }
+      return result;
+    } finally {
+      tf.dispose(outputs);
+    }
+  }
+}
+
+function disposedError(): PoseError {
+  return new PoseError('DISPOSED', 'this estimator has been disposed; create a new one with createEstimator()');
+}
+
+/**
+ * Creates an estimator: validates the options, starts the backend, loads and checks the model
+ * (default: the bundled cpm-lite), builds the graph and warms it up.
+ */
+export async function createEstimator(options: EstimatorOptions = {}): Promise<PoseEstimator> {
+  const opts = validateEstimatorOptions(options);
+  const { backend, fallbackReason } = await selectBackend({
+    backend: opts.backend,
+    ...(opts.wasmPaths !== undefined ? { wasmPaths: opts.wasmPaths } : {}),
+    ...(opts.numThreads !== undefined ? { numThreads: opts.numThreads } : {}),
+  });
+  let files: ModelFiles;
+  let source: string | undefined;
+  if (opts.model === undefined) {
+    source = defaultModelUrl();
+    try {
+      files = await loadModel(source, { shardUrls: defaultShardUrls() });
+    } catch (e) {
+      if (e instanceof PoseError && e.code === 'MODEL_NOT_FOUND') {
+        throw new PoseError('MODEL_NOT_FOUND',
+          `the bundled default model "${DEFAULT_MODEL_NAME}" could not be loaded (${e.message}); pass { model } to createEstimator`, { cause: e });
+      }
+      throw e;
+    }
+  } else {
+    if (typeof opts.model === 'string' || opts.model instanceof URL) source = String(opts.model);
+    files = await loadModel(opts.model);
+  }
+  const graph = await enqueue(async () => {
+    await ensureBackend(backend);
+    const g = buildCpmGraph(files.json.config, numMapsOf(files.json));
+    const weights = decodeModelWeights(files);
+    try {
+      g.setWeights(weights);
+    } catch (e) {
+      g.dispose();
+      throw e instanceof PoseError ? e : new PoseError('BAD_MODEL', `could not set the weights: ${(e as Error).message}`, { cause: e });
+    } finally {
+      tf.dispose(Object.values(weights));
+    }
+    return g;
+  });
+  const estimator = new Estimator(graph, files, backend, fallbackReason, source);
+  try {
+    await estimator.warmUp();
+  } catch (e) {
+    estimator.dispose();
+    throw e;
+  }
+  return estimator;
+}
+
+let defaultEstimator: Promise<PoseEstimator> | undefined;
+
+/**
+ * Estimates a pose with a default estimator (bundled model, backend 'auto'), created on first use
+ * and then reused.
+ */
+export async function estimatePose(input: PoseInput, options?: EstimateOptions): Promise<PoseResult> {
+  defaultEstimator ??= createEstimator().catch((e: unknown) => {
+    defaultEstimator = undefined;
+    throw e;
+  });
+  const est = await defaultEstimator;
+  if (est.disposed) {
+    defaultEstimator = undefined;
+    return estimatePose(input, options);
+  }
+  return est.estimatePose(input, options);
+}

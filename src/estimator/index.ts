@@ -1,0 +1,2 @@
+export { createEstimator, estimatePose } from './estimator.js';
+export type { PoseEstimator, PoseResult, BeliefMaps, ModelInfo } from './types.js';

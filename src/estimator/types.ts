@@ -1,0 +1,72 @@
+import type { BackendName } from '../backend/backend.js';
+import type { Keypoint } from '../decode/decode.js';
+import type { PoseInput } from '../preprocess/input.js';
+import type { EstimateOptions } from '../options.js';
+
+/** One stage's belief maps, normalised for display, and where they lie in the caller's frame. */
+export interface BeliefMaps {
+  /** 1..T */
+  stage: number;
+  height: number;
+  width: number;
+  channels: number;
+  /**
+   * HWC, row-major: value of channel c at cell (row, col) is data[(row * width + col) * channels + c].
+   * Joint channels: spatial softmax (each sums to 1 over the cells); last channel: background, sigmoid.
+   * Channel j is keypoint j (the person's own joint, also when flipped).
+   */
+  data: Float32Array;
+  /** channel names: the joints, then 'background' */
+  names: string[];
+  /** cell (row, col) covers frame pixels [x0 + col * cellWidth, + cellWidth) x [y0 + row * cellHeight, + cellHeight) */
+  x0: number;
+  y0: number;
+  cellWidth: number;
+  cellHeight: number;
+}
+
+export interface PoseResult {
+  /** one per joint, in the model's joint order, in frame pixels (the input image; mirrored when flipHorizontal) */
+  keypoints: Keypoint[];
+  /** mean of the keypoint scores, 0..1 */
+  score: number;
+  /** the stage the keypoints come from (the number of stages run) */
+  stage: number;
+  /** stages 1..stage, when returnBeliefMaps was set */
+  beliefMaps?: BeliefMaps[];
+}
+
+export interface ModelInfo {
+  name: string;
+  /** joint names, person's own left/right */
+  joints: string[];
+  /** left/right joint index pairs */
+  flipPairs: Array<[number, number]>;
+  /** edges between joint indices, for drawing */
+  skeleton: Array<[number, number]>;
+  /** T, the number of stages */
+  stages: number;
+  inputSize: number;
+  /** map stride in input pixels */
+  stride: number;
+  /** belief maps are mapSize x mapSize */
+  mapSize: number;
+  /** each stage's receptive field in input pixels */
+  receptiveFields: number[];
+  /** where model.json was loaded from, if from a URL or file */
+  source?: string;
+  provenance?: Record<string, unknown>;
+}
+
+export interface PoseEstimator {
+  readonly model: ModelInfo;
+  /** the TF.js backend this estimator runs on */
+  readonly backend: BackendName;
+  /** set when backend 'auto' could not use its first choice, with the reason */
+  readonly backendFallbackReason?: string;
+  /** Estimates one person's pose. Concurrent calls are queued and each gets its own correct result. */
+  estimatePose(input: PoseInput, options?: EstimateOptions): Promise<PoseResult>;
+  /** Frees the weights; later calls reject with DISPOSED. Idempotent. */
+  dispose(): void;
+  readonly disposed: boolean;
+}

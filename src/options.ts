@@ -1,0 +1,148 @@
+/**
+ * All defaults live here, and every option is validated here, once, at the API boundary.
+ */
+import { BACKEND_CHOICES, type BackendChoice } from './backend/backend.js';
+import { PoseError } from './errors.js';
+import type { Roi } from './preprocess/letterbox.js';
+import type { ModelSource } from './weights/load.js';
+
+export interface EstimatorOptions {
+  /** model.json URL or path (Node: also its folder), a URL object, or { json, weightData }; default: the bundled cpm-lite */
+  model?: ModelSource;
+  /** default 'auto': webgl in browsers (falls back to wasm), wasm in Node (falls back to cpu) */
+  backend?: BackendChoice;
+  /** where the wasm backend loads its .wasm files from (prefix URL/path, or file name -> URL map); Node default: the installed package */
+  wasmPaths?: string | Record<string, string>;
+  /** wasm backend threads (only where the runtime supports wasm threads) */
+  numThreads?: number;
+}
+
+export interface EstimateOptions {
+  /** run stages 1..k only (early exit); default: all T stages */
+  stages?: number;
+  /**
+   * Treat the input as its mirror image (selfie view): keypoints and roi are in the mirrored frame
+   * (x' = width - x) and names stay the person's own. Default false.
+   */
+  flipHorizontal?: boolean;
+  /** region of interest in frame pixels; the region is letterboxed instead of the whole image. Default: whole image */
+  roi?: Roi;
+  /** also return every computed stage's normalised belief maps. Default false */
+  returnBeliefMaps?: boolean;
+}
+
+export interface ResolvedEstimatorOptions {
+  model: ModelSource | undefined;
+  backend: BackendChoice;
+  wasmPaths: string | Record<string, string> | undefined;
+  numThreads: number | undefined;
+}
+
+export interface ResolvedEstimateOptions {
+  stages: number;
+  flipHorizontal: boolean;
+  roi: Roi | undefined;
+  returnBeliefMaps: boolean;
+}
+
+export const DEFAULT_ESTIMATOR_OPTIONS: Readonly<ResolvedEstimatorOptions> = Object.freeze({
+  model: undefined,
+  backend: 'auto',
+  wasmPaths: undefined,
+  numThreads: undefined,
+});
+
+/** `stages: undefined` means all of the model's stages. */
+export const DEFAULT_ESTIMATE_OPTIONS: Readonly<Omit<ResolvedEstimateOptions, 'stages'> & { stages: number | undefined }> = Object.freeze({
+  stages: undefined,
+  flipHorizontal: false,
+  roi: undefined,
+  returnBeliefMaps: false,
+});
+
+const ESTIMATOR_KEYS = Object.keys(DEFAULT_ESTIMATOR_OPTIONS);
+const ESTIMATE_KEYS = Object.keys(DEFAULT_ESTIMATE_OPTIONS);
+
+function invalid(message: string): PoseError {
+  return new PoseError('INVALID_OPTION', message);
+}
+
+function checkObject(value: unknown, what: string, known: string[]): Record<string, unknown> {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) throw invalid(`${what} must be an object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      const hint = known.find((k) => k.toLowerCase().startsWith(key.toLowerCase().slice(0, 4)));
+      throw invalid(`unknown ${what} "${key}"${hint ? ` (did you mean "${hint}"?)` : ''}; known: ${known.join(', ')}`);
+    }
+  }
+  return value as Record<string, unknown>;
+}
+
+function isModelSource(v: unknown): v is ModelSource {
+  if (typeof v === 'string') return v.length > 0;
+  if (v instanceof URL) return true;
+  return typeof v === 'object' && v !== null && 'json' in v && 'weightData' in v;
+}
+
+/** Validates createEstimator's options and fills in defaults. */
+export function validateEstimatorOptions(options: unknown): ResolvedEstimatorOptions {
+  const o = checkObject(options, 'estimator option', ESTIMATOR_KEYS);
+  const r: ResolvedEstimatorOptions = { ...DEFAULT_ESTIMATOR_OPTIONS };
+  if (o.model !== undefined) {
+    if (!isModelSource(o.model)) throw invalid('model must be a model.json URL or path, a URL object, or { json, weightData }');
+    r.model = o.model;
+  }
+  if (o.backend !== undefined) {
+    if (!BACKEND_CHOICES.includes(o.backend as BackendChoice)) {
+      throw new PoseError('UNKNOWN_BACKEND', `unknown backend ${JSON.stringify(o.backend)}; use one of ${BACKEND_CHOICES.join(', ')}`);
+    }
+    r.backend = o.backend as BackendChoice;
+  }
+  if (o.wasmPaths !== undefined) {
+    const w = o.wasmPaths;
+    const ok = typeof w === 'string' || (typeof w === 'object' && w !== null && !Array.isArray(w)
+      && Object.values(w).every((v) => typeof v === 'string'));
+    if (!ok) throw invalid('wasmPaths must be a URL/path prefix string or an object mapping .wasm file names to URLs');
+    r.wasmPaths = w as string | Record<string, string>;
+  }
+  if (o.numThreads !== undefined) {
+    if (!Number.isInteger(o.numThreads) || (o.numThreads as number) < 1) {
+      throw invalid(`numThreads must be a positive integer, got ${JSON.stringify(o.numThreads)}`);
+    }
+    r.numThreads = o.numThreads as number;
+  }
+  return r;
+}
+
+function checkRoi(v: unknown): Roi {
+  const r = v as Record<string, unknown>;
+  if (typeof v !== 'object' || v === null) throw invalid('roi must be an object {x, y, width, height}');
+  for (const k of ['x', 'y', 'width', 'height']) {
+    if (typeof r[k] !== 'number' || !Number.isFinite(r[k])) throw invalid(`roi.${k} must be a finite number, got ${JSON.stringify(r[k])}`);
+  }
+  if ((r.width as number) <= 0 || (r.height as number) <= 0) {
+    throw invalid(`roi width and height must be positive, got ${r.width} x ${r.height}`);
+  }
+  return { x: r.x as number, y: r.y as number, width: r.width as number, height: r.height as number };
+}
+
+/** Validates estimatePose's per-call options against a model with `maxStages` stages and fills in defaults. */
+export function validateEstimateOptions(options: unknown, maxStages: number): ResolvedEstimateOptions {
+  const o = checkObject(options, 'estimatePose option', ESTIMATE_KEYS);
+  const r: ResolvedEstimateOptions = { ...DEFAULT_ESTIMATE_OPTIONS, stages: DEFAULT_ESTIMATE_OPTIONS.stages ?? maxStages };
+  if (o.stages !== undefined) {
+    if (!Number.isInteger(o.stages) || (o.stages as number) < 1 || (o.stages as number) > maxStages) {
+      throw invalid(`stages must be an integer from 1 to ${maxStages}, got ${JSON.stringify(o.stages)}`);
+    }
+    r.stages = o.stages as number;
+  }
+  for (const key of ['flipHorizontal', 'returnBeliefMaps'] as const) {
+    if (o[key] !== undefined) {
+      if (typeof o[key] !== 'boolean') throw invalid(`${key} must be true or false, got ${JSON.stringify(o[key])}`);
+      r[key] = o[key] as boolean;
+    }
+  }
+  if (o.roi !== undefined) r.roi = checkRoi(o.roi);
+  return r;
+}

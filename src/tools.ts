@@ -1,0 +1,10 @@
+// cpm-pose/tools: building blocks for tools, benchmarks and tests (model files, the raw graph,
+// pre-processing and decoding). Less stable than the main entry point.
+export * from './model/index.js';
+export * from './weights/index.js';
+export * from './preprocess/index.js';
+export * from './decode/index.js';
+export { selectBackend, nodeWasmDir } from './backend/index.js';
+export type { BackendOptions, BackendResult } from './backend/index.js';
+export { validateEstimatorOptions, validateEstimateOptions } from './options.js';
+export { defaultModelUrl, defaultShardUrls } from './default-model.js';

@@ -1,0 +1,221 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEstimator, type PoseEstimator, type PoseResult } from '../src/index.js';
+import { PoseError } from '../src/errors.js';
+import { LSP_JOINTS } from '../src/weights/random.js';
+import { writeModelFiles } from '../src/weights/save.js';
+import { lspetImage, syntheticImage, tempDir, tinyModel, writeTempModel } from './helpers.js';
+import fs from 'node:fs';
+import path from 'node:path';
+
+async function codeOf(p: Promise<unknown> | (() => Promise<unknown>)): Promise<string> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+  } catch (e) {
+    return e instanceof PoseError ? e.code : `not a PoseError: ${String(e)}`;
+  }
+  return 'no error';
+}
+
+const photo = lspetImage(8501);
+let modelDir: string;
+let est: PoseEstimator;
+
+beforeAll(async () => {
+  modelDir = await writeTempModel(tinyModel({ seed: 11 }), 'est');
+  est = await createEstimator({ model: modelDir, backend: 'cpu' });
+});
+afterAll(() => est.dispose());
+
+describe('estimatePose', () => {
+  it('returns named keypoints in image pixels, a pose score and the stage', async () => {
+    const r = await est.estimatePose(photo);
+    expect(r.keypoints.map((k) => k.name)).toEqual(LSP_JOINTS);
+    for (const k of r.keypoints) {
+      expect(Number.isFinite(k.x) && Number.isFinite(k.y)).toBe(true);
+      expect(k.score).toBeGreaterThanOrEqual(0);
+      expect(k.score).toBeLessThanOrEqual(1);
+    }
+    expect(r.score).toBeCloseTo(r.keypoints.reduce((s, k) => s + k.score, 0) / 14, 12);
+    expect(r.stage).toBe(3);
+    expect(r.beliefMaps).toBeUndefined();
+  });
+
+  it('model info', () => {
+    expect(est.backend).toBe('cpu');
+    expect(est.model).toMatchObject({
+      name: 'tiny-random', joints: LSP_JOINTS, stages: 3, inputSize: 32, stride: 4, mapSize: 8, receptiveFields: [26, 50, 74],
+    });
+    expect(est.model.skeleton.length).toBeGreaterThan(10);
+    expect(est.model.flipPairs).toContainEqual([6, 11]);
+  });
+
+  it('stages: k runs stages 1..k and reports k; belief maps per stage on request', async () => {
+    const r1 = await est.estimatePose(photo, { stages: 1, returnBeliefMaps: true });
+    const r3 = await est.estimatePose(photo, { returnBeliefMaps: true });
+    expect(r1.stage).toBe(1);
+    expect(r1.beliefMaps!.map((m) => m.stage)).toEqual([1]);
+    expect(r3.beliefMaps!.map((m) => m.stage)).toEqual([1, 2, 3]);
+    // stage 1 is the same whether or not later stages run
+    expect(r1.beliefMaps![0]!.data).toEqual(r3.beliefMaps![0]!.data);
+    const m = r3.beliefMaps![2]!;
+    expect([m.height, m.width, m.channels]).toEqual([8, 8, 15]);
+    expect(m.names).toEqual([...LSP_JOINTS, 'background']);
+    let sum = 0;
+    for (let i = 0; i < 64; i++) sum += m.data[i * 15 + 4]!;
+    expect(sum).toBeCloseTo(1, 5);
+    // each keypoint lies within half a cell of its map's peak cell centre, placed with x0/y0/cellWidth/cellHeight
+    r3.keypoints.forEach((k, j) => {
+      let best = -1;
+      let at = 0;
+      for (let i = 0; i < 64; i++) if (m.data[i * 15 + j]! > best) [best, at] = [m.data[i * 15 + j]!, i];
+      const cx = m.x0 + ((at % 8) + 0.5) * m.cellWidth;
+      const cy = m.y0 + (Math.floor(at / 8) + 0.5) * m.cellHeight;
+      expect(Math.abs(k.x - cx)).toBeLessThanOrEqual(m.cellWidth / 2 + 1e-9);
+      expect(Math.abs(k.y - cy)).toBeLessThanOrEqual(m.cellHeight / 2 + 1e-9);
+    });
+  });
+
+  it('flipHorizontal: on the mirrored photo it gives the plain result with left/right names swapped', async () => {
+    // mirror the photo: the network input is then identical, so the maps are too
+    const { width: W, height: H, data } = photo;
+    const mirrored = new Uint8Array(data.length);
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) mirrored.set(data.subarray((y * W + x) * 4, (y * W + x) * 4 + 4), (y * W + (W - 1 - x)) * 4);
+    const plain = await est.estimatePose(photo);
+    const flipped = await est.estimatePose({ data: mirrored, width: W, height: H }, { flipHorizontal: true });
+    const byName = new Map(plain.keypoints.map((k) => [k.name, k]));
+    const swap = (n: string) => (n.startsWith('left_') ? n.replace('left_', 'right_') : n.replace('right_', 'left_'));
+    for (const k of flipped.keypoints) {
+      const p = byName.get(swap(k.name))!;
+      expect(k.x).toBeCloseTo(p.x, 4);
+      expect(k.y).toBeCloseTo(p.y, 4);
+      expect(k.score).toBeCloseTo(p.score, 6);
+    }
+    expect(flipped.keypoints.map((k) => k.name)).toEqual(LSP_JOINTS);
+  });
+
+  it('roi: same result as running on the cropped image, shifted by the roi origin', async () => {
+    const roi = { x: 40, y: 30, width: 120, height: 150 };
+    const W = photo.width;
+    const crop = new Uint8Array(roi.width * roi.height * 4);
+    for (let y = 0; y < roi.height; y++) {
+      crop.set(photo.data.subarray(((roi.y + y) * W + roi.x) * 4, ((roi.y + y) * W + roi.x + roi.width) * 4), y * roi.width * 4);
+    }
+    const a = await est.estimatePose(photo, { roi });
+    const b = await est.estimatePose({ data: crop, width: roi.width, height: roi.height });
+    a.keypoints.forEach((k, i) => {
+      expect(k.x).toBeCloseTo(b.keypoints[i]!.x + roi.x, 4);
+      expect(k.y).toBeCloseTo(b.keypoints[i]!.y + roi.y, 4);
+      expect(k.score).toBeCloseTo(b.keypoints[i]!.score, 6);
+    });
+  });
+
+  it('accepts int32 and float32 tensors and leaves them alone', async () => {
+    const img = syntheticImage(60, 40);
+    const t32 = tf.tensor3d(Int32Array.from(img.data), [40, 60, 3], 'int32');
+    const f32 = tf.cast(t32, 'float32') as tf.Tensor3D;
+    const a = await est.estimatePose(t32);
+    const b = await est.estimatePose(f32);
+    const c = await est.estimatePose(img);
+    expect(b.keypoints).toEqual(a.keypoints);
+    expect(c.keypoints).toEqual(a.keypoints);
+    expect(t32.isDisposed || f32.isDisposed).toBe(false);
+    tf.dispose([t32, f32]);
+  });
+
+  it('no tensor leak: tf.memory().numTensors unchanged after 200 calls', async () => {
+    const img = syntheticImage(90, 70);
+    await est.estimatePose(img);
+    const before = tf.memory().numTensors;
+    const options = [{}, { stages: 1 }, { flipHorizontal: true, returnBeliefMaps: true }, { roi: { x: 5, y: 5, width: 50, height: 40 } }];
+    for (let i = 0; i < 200; i++) await est.estimatePose(img, options[i % options.length]);
+    // failing calls do not leak either
+    for (let i = 0; i < 5; i++) await codeOf(est.estimatePose({ data: new Uint8Array(7), width: 2, height: 2 }));
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('concurrency', () => {
+  it('concurrent calls with different inputs and options each get their own correct result', async () => {
+    const inputs = [syntheticImage(80, 60, 1), syntheticImage(50, 90, 2), photo, syntheticImage(128, 128, 3)];
+    const options = [{}, { stages: 1 }, { flipHorizontal: true }, { stages: 2, returnBeliefMaps: true }];
+    const jobs = Array.from({ length: 16 }, (_, i) => [inputs[i % 4]!, options[Math.floor(i / 4)]!] as const);
+    const expected: PoseResult[] = [];
+    for (const [inp, opt] of jobs) expected.push(await est.estimatePose(inp, opt));
+    const got = await Promise.all(jobs.map(([inp, opt]) => est.estimatePose(inp, opt)));
+    expect(got).toEqual(expected);
+  });
+
+  it('two estimators on different backends, called concurrently, match their sequential results', async () => {
+    const wasm = await createEstimator({ model: modelDir, backend: 'wasm' });
+    try {
+      const inputs = [syntheticImage(80, 60, 1), photo, syntheticImage(64, 64, 5)];
+      const seq: PoseResult[] = [];
+      for (const e of [est, wasm]) for (const inp of inputs) seq.push(await e.estimatePose(inp));
+      const par = await Promise.all([est, wasm].flatMap((e) => inputs.map((inp) => e.estimatePose(inp))));
+      expect(par).toEqual(seq);
+    } finally {
+      wasm.dispose();
+    }
+  });
+});
+
+describe('errors', () => {
+  it('EMPTY_IMAGE, BAD_TENSOR, VIDEO_NOT_READY from estimatePose', async () => {
+    expect(await codeOf(est.estimatePose({ data: new Uint8Array(0), width: 0, height: 10 }))).toBe('EMPTY_IMAGE');
+    const empty = tf.zeros([0, 0, 3]) as tf.Tensor3D;
+    expect(await codeOf(est.estimatePose(empty))).toBe('EMPTY_IMAGE');
+    const rank2 = tf.zeros([4, 4]);
+    const gray = tf.zeros([4, 4, 1]);
+    const bool = tf.zeros([4, 4, 3], 'bool');
+    expect(await codeOf(est.estimatePose(rank2 as never))).toBe('BAD_TENSOR');
+    expect(await codeOf(est.estimatePose(gray as tf.Tensor3D))).toBe('BAD_TENSOR');
+    expect(await codeOf(est.estimatePose(bool as tf.Tensor3D))).toBe('BAD_TENSOR');
+    expect(await codeOf(est.estimatePose({ readyState: 1, videoWidth: 320, videoHeight: 240 } as never))).toBe('VIDEO_NOT_READY');
+    tf.dispose([empty, rank2, gray, bool]);
+  });
+
+  it('INVALID_OPTION for bad per-call options, with explicit messages', async () => {
+    const img = syntheticImage(20, 20);
+    await expect(est.estimatePose(img, { stages: 4 })).rejects.toThrow(/stages must be an integer from 1 to 3, got 4/);
+    await expect(est.estimatePose(img, { stage: 2 } as never)).rejects.toThrow(/unknown estimatePose option "stage" \(did you mean "stages"\?\)/);
+    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
+      expect(await codeOf(est.estimatePose(img, bad as never))).toBe('INVALID_OPTION');
+    }
+  });
+
+  it('INVALID_OPTION and UNKNOWN_BACKEND for bad estimator options', async () => {
+    expect(await codeOf(createEstimator({ backend: 'gpu' } as never))).toBe('UNKNOWN_BACKEND');
+    expect(await codeOf(createEstimator({ backnd: 'cpu' } as never))).toBe('INVALID_OPTION');
+    expect(await codeOf(createEstimator({ model: modelDir, numThreads: 0 }))).toBe('INVALID_OPTION');
+    expect(await codeOf(createEstimator({ model: 42 } as never))).toBe('INVALID_OPTION');
+    expect(await codeOf(createEstimator({ model: modelDir, wasmPaths: 5 } as never))).toBe('INVALID_OPTION');
+  });
+
+  it('MODEL_NOT_FOUND and BAD_MODEL from createEstimator', async () => {
+    expect(await codeOf(createEstimator({ model: path.join(tempDir('missing'), 'nope', 'model.json'), backend: 'cpu' }))).toBe('MODEL_NOT_FOUND');
+    const dir = tempDir('trunc');
+    const m = tinyModel();
+    await writeModelFiles(dir, m);
+    fs.truncateSync(path.join(dir, 'weights.bin'), 1000);
+    expect(await codeOf(createEstimator({ model: dir, backend: 'cpu' }))).toBe('BAD_MODEL');
+    fs.writeFileSync(path.join(dir, 'model.json'), '{ not json');
+    expect(await codeOf(createEstimator({ model: dir, backend: 'cpu' }))).toBe('BAD_MODEL');
+  });
+
+  it('DISPOSED after dispose(), also for calls queued before it; weights are freed', async () => {
+    const before = tf.memory().numTensors;
+    const e = await createEstimator({ model: modelDir, backend: 'cpu' });
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    const img = syntheticImage(40, 40);
+    const first = e.estimatePose(img);
+    const queued = e.estimatePose(img);
+    e.dispose();
+    e.dispose(); // idempotent
+    expect(e.disposed).toBe(true);
+    expect(await codeOf(first)).toBe('DISPOSED');
+    expect(await codeOf(queued)).toBe('DISPOSED');
+    expect(await codeOf(e.estimatePose(img))).toBe('DISPOSED');
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * PyTorch <-> TF.js parity: for every fixture written by the training code (`export.py
+ * --parity-fixture DIR`, format in docs/model-format.md "Parity fixture"), build the TF.js graph
+ * from the fixture's model.json and compare every stage's maps with PyTorch's.
+ * Fixture folders: test/fixtures/*-parity/ (committed) and .cache/smoke-model/ (written by
+ * `npm run test:training`).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { selectBackend } from '../src/backend/backend.js';
+import { buildCpmGraph } from '../src/model/graph.js';
+import { letterbox } from '../src/preprocess/letterbox.js';
+import { toImageTensor } from '../src/preprocess/input.js';
+import { decodeModelWeights } from '../src/weights/decode.js';
+import { numMapsOf } from '../src/weights/format.js';
+import { loadModel } from '../src/weights/load.js';
+import { ROOT } from './helpers.js';
+
+/** max |TF.js - PyTorch| allowed on every logit of every stage (float32) */
+const TOLERANCE = 1e-3;
+
+const SMOKE = path.join(ROOT, '.cache', 'smoke-model');
+const fixturesDir = path.join(ROOT, 'test', 'fixtures');
+const committed = fs.existsSync(fixturesDir)
+  ? fs.readdirSync(fixturesDir).filter((d) => d.endsWith('-parity')).map((d) => path.join(fixturesDir, d))
+  : [];
+const folders = [...committed, ...(fs.existsSync(SMOKE) ? [SMOKE] : [])];
+
+interface Fixture {
+  inputShape: [number, number, number];
+  stages: number;
+  mapShape: [number, number, number];
+}
+
+describe('parity fixtures', () => {
+  it('.cache/smoke-model exists (written by the training smoke run)', () => {
+    if (!fs.existsSync(path.join(SMOKE, 'parity.json'))) {
+      throw new Error(`${path.relative(ROOT, SMOKE)}/parity.json is missing: run npm run test:training first (npm test does)`);
+    }
+  });
+
+  it('at least one fixture folder is present', () => {
+    expect(folders.length, 'no parity fixtures found in test/fixtures/*-parity/ or .cache/smoke-model/').toBeGreaterThan(0);
+  });
+
+  for (const dir of folders) {
+    for (const backend of ['cpu', 'wasm'] as const) {
+      it(`${path.relative(ROOT, dir)} on ${backend}: every stage within ${TOLERANCE} of PyTorch`, async () => {
+        await selectBackend({ backend });
+        const fx = JSON.parse(fs.readFileSync(path.join(dir, 'parity.json'), 'utf8')) as Fixture;
+        const bin = fs.readFileSync(path.join(dir, 'parity.bin'));
+        const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+        const [H, W, C] = fx.inputShape;
+        const [h, w, m] = fx.mapShape;
+        const imageLen = H * W * C;
+        const mapLen = h * w * m;
+        expect(floats.length, 'parity.bin size').toBe(imageLen + fx.stages * mapLen);
+
+        const files = await loadModel(dir);
+        const cfg = files.json.config;
+        expect(H).toBe(cfg.inputSize);
+        expect(W).toBe(cfg.inputSize);
+        expect(fx.stages).toBe(cfg.stages);
+        expect(m).toBe(numMapsOf(files.json));
+
+        const graph = buildCpmGraph(cfg, numMapsOf(files.json));
+        const weights = decodeModelWeights(files);
+        graph.setWeights(weights);
+        tf.dispose(Object.values(weights));
+        const image = tf.tensor3d(floats.subarray(0, imageLen), [H, W, C], 'float32');
+        // through the library's own pre-processing (letterbox is the identity for a square inputSize image)
+        const { input, transform } = letterbox(toImageTensor(image), files.json.preprocess, { inputSize: cfg.inputSize });
+        expect([transform.scaleX, transform.scaleY, transform.padX, transform.padY]).toEqual([1, 1, 0, 0]);
+        const outs = graph.runStages(input);
+        try {
+          for (let s = 0; s < fx.stages; s++) {
+            const got = outs[s]!.dataSync();
+            const want = floats.subarray(imageLen + s * mapLen, imageLen + (s + 1) * mapLen);
+            let maxDiff = 0;
+            let at = 0;
+            for (let i = 0; i < mapLen; i++) {
+              const d = Math.abs(got[i]! - want[i]!);
+              if (!(d <= maxDiff)) [maxDiff, at] = [d, i];
+            }
+            const cell = `row ${Math.floor(at / (w * m))}, col ${Math.floor(at / m) % w}, map ${at % m}`;
+            expect(maxDiff, `stage ${s + 1}: max |diff| ${maxDiff} at ${cell}`).toBeLessThan(TOLERANCE);
+          }
+        } finally {
+          tf.dispose([image, input, ...outs]);
+          graph.dispose();
+        }
+      });
+    }
+  }
+});
