@@ -42,7 +42,7 @@ describe('npm pack', () => {
 
   it('ships no sources of tests, training code, data or caches', () => {
     const bad = files.filter((f) => /^(test|training|src|docs|runs|\.cache|node_modules|test-artifacts)\//.test(f)
-      || /\.(jpe?g|png|npy|npz|pt|pth|tgz|mp4)$/i.test(f) || /parity\.(json|bin)$/.test(f));
+      || /\.(jpe?g|npy|npz|pt|pth|ckpt|csv|tgz|mp4|mjpeg)$/i.test(f) || /parity\.(json|bin)$/.test(f));
     expect(bad).toEqual([]);
   });
 });
