@@ -182,3 +182,17 @@ describe('loading over HTTP (the browser path, with fetch)', () => {
     expect(await codeOf(loadModel(`${base}/noshard/model.json`))).toMatch(/^MODEL_NOT_FOUND: .*weight shard weights.bin .*HTTP 404/);
   });
 });
+
+describe('flipPairs', () => {
+  it('left/right name pairs missing from flipPairs are added; listed pairs and other names are kept', async () => {
+    const { completeFlipPairs } = await import('../src/weights/format.js');
+    const lsp = ['right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee', 'left_ankle', 'neck'];
+    expect(completeFlipPairs(lsp, [])).toEqual([[2, 3], [1, 4], [0, 5]]);
+    expect(completeFlipPairs(lsp, [[5, 0]])).toEqual([[5, 0], [2, 3], [1, 4]]);
+    expect(completeFlipPairs(['leftEye', 'rightEye', 'nose'], [])).toEqual([[0, 1]]);
+    expect(completeFlipPairs(['a', 'b', 'left_only'], [])).toEqual([]);
+    const model = tinyModel();
+    const loaded = await loadModel({ json: { ...model.json, flipPairs: [] }, weightData: model.weightData });
+    expect(loaded.json.flipPairs).toHaveLength(6);
+  });
+});

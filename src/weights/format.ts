@@ -57,6 +57,28 @@ function checkPairs(v: unknown, field: string, numJoints: number): Array<[number
   return v as Array<[number, number]>;
 }
 
+/**
+ * flipPairs plus every left/right name pair it lacks (`left_wrist` / `right_wrist`, `leftEye` /
+ * `rightEye`, ...): mirroring must swap such joints, so a model file that omits them is completed
+ * rather than silently giving wrong sides with flipHorizontal.
+ */
+export function completeFlipPairs(joints: readonly string[], pairs: Array<[number, number]>): Array<[number, number]> {
+  const out = pairs.map(([a, b]) => [a, b] as [number, number]);
+  const paired = new Set(out.flat());
+  joints.forEach((name, i) => {
+    for (const [l, r] of [['left', 'right'], ['Left', 'Right'], ['LEFT', 'RIGHT']] as const) {
+      if (!name.includes(l)) continue;
+      const j = joints.indexOf(name.replace(l, r));
+      if (j >= 0 && !paired.has(i) && !paired.has(j)) {
+        out.push(i < j ? [i, j] : [j, i]);
+        paired.add(i);
+        paired.add(j);
+      }
+    }
+  });
+  return out;
+}
+
 /** Number of maps each stage outputs. */
 export function numMapsOf(json: Pick<ModelJson, 'joints' | 'output'>): number {
   return json.joints.length + (json.output.background ? 1 : 0);
@@ -76,7 +98,7 @@ export function validateModelJson(value: unknown): ModelJson {
   }
   if (new Set(j.joints).size !== j.joints.length) throw bad('model.json: "joints" has duplicate names');
   const J = j.joints.length;
-  j.flipPairs = checkPairs(j.flipPairs ?? [], 'flipPairs', J);
+  j.flipPairs = completeFlipPairs(j.joints as string[], checkPairs(j.flipPairs ?? [], 'flipPairs', J));
   j.skeleton = checkPairs(j.skeleton ?? [], 'skeleton', J);
   const pre = j.preprocess as Record<string, unknown> | undefined;
   if (!pre || !isTriple(pre.mean) || !isTriple(pre.std) || (pre.std as number[]).some((s) => s === 0)) {
