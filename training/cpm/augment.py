@@ -1,0 +1,132 @@
+"""Batched augmentation on the CPU: one affine warp per sample (scale, rotation, shift, flip,
+zoomed crops that cut the body), then colour jitter, blur and occluding patches.
+
+Coordinates are continuous pixels: pixel i covers [i, i+1). Every geometric change moves the
+keypoints with exactly the same affine map, and a horizontal flip also swaps left/right labels.
+"""
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def sample_affines(joints, canvas, out, cfg, gen, train=True):
+    """Per-sample affine u -> p (output pixel -> canvas pixel): p = A u + b.
+
+    Three framings: a person-centred square around the annotated joints (crop_prob), a close-up on one
+    joint (zoom_crop_prob), else the whole letterboxed image at a jittered scale and position.
+
+    joints: (N, J, 3) in canvas pixels. Returns A (N,2,2), b (N,2), flipped (N,) bool.
+    """
+    n = joints.shape[0]
+    A = torch.zeros(n, 2, 2)
+    b = torch.zeros(n, 2)
+    flipped = torch.zeros(n, dtype=torch.bool)
+    for i in range(n):
+        if not train:
+            side, theta, cx, cy, flip = canvas, 0.0, canvas / 2, canvas / 2, False
+        else:
+            r = lambda lo, hi: lo + (hi - lo) * torch.rand((), generator=gen).item()
+            vis = joints[i, :, 2] > 0
+            u = torch.rand((), generator=gen).item()
+            side, cx, cy = canvas / math.exp(r(math.log(cfg["scale"][0]), math.log(cfg["scale"][1]))), canvas / 2, canvas / 2
+            if vis.sum() >= 2 and u < cfg.get("crop_prob", 0):
+                # person-centred square: the framing a second, cropped pass (or video tracking) gives the model
+                pts = joints[i, vis, :2]
+                lo, hi = pts.min(0).values, pts.max(0).values
+                cx, cy = ((lo + hi) / 2).tolist()
+                side = max((hi - lo).max().item(), canvas * 0.1) * r(*cfg["crop_margin"])
+                cx += r(-1, 1) * cfg["crop_shift"] * side
+                cy += r(-1, 1) * cfg["crop_shift"] * side
+            elif vis.any() and u < cfg.get("crop_prob", 0) + cfg["zoom_crop_prob"]:
+                # a close-up around one annotated joint: cuts the body like an upper-body or legs-out shot
+                k = torch.nonzero(vis)[torch.randint(int(vis.sum()), (1,), generator=gen)].item()
+                cx, cy = joints[i, k, 0].item(), joints[i, k, 1].item()
+                side = canvas / r(*cfg["zoom_crop_scale"])
+            else:
+                t = cfg["translate"] * canvas
+                cx += r(-t, t)
+                cy += r(-t, t)
+            theta = 0.0
+            if torch.rand((), generator=gen).item() < cfg["rotate_prob"]:
+                theta = math.radians(r(-cfg["rotate_deg"], cfg["rotate_deg"]))
+            flip = torch.rand((), generator=gen).item() < cfg["flip_prob"]
+        c, sn = math.cos(theta), math.sin(theta)
+        M = torch.tensor([[c, -sn], [sn, c]]) * (side / out)
+        if flip:
+            M = M @ torch.tensor([[-1.0, 0.0], [0.0, 1.0]])
+        A[i] = M
+        b[i] = torch.tensor([cx, cy]) - M @ torch.tensor([out / 2, out / 2])
+        flipped[i] = flip
+    return A, b, flipped
+
+
+def warp_images(images, A, b, out):
+    """images (N,3,C,C) float -> (N,3,out,out), sampling canvas at p = A u + b for each output pixel centre."""
+    n, _, c, _ = images.shape
+    # normalised coords (align_corners=False): x_norm = 2 p / size - 1, for output u = (x_o + 1) out / 2
+    An = A * (out / c)
+    bn = (A @ torch.full((2,), out / 2.0)) * (2.0 / c) + b * (2.0 / c) - 1.0
+    theta = torch.cat([An, bn.unsqueeze(2)], dim=2)
+    grid = F.affine_grid(theta, (n, 3, out, out), align_corners=False)
+    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def warp_joints(joints, A, b, flipped, flip_perm, out):
+    """Canvas joints -> output pixels; flipped samples get left/right labels swapped; joints outside lose visibility."""
+    xy = joints[..., :2] - b.unsqueeze(1)
+    u = torch.linalg.solve(A.unsqueeze(1).expand(-1, xy.shape[1], -1, -1), xy.unsqueeze(-1)).squeeze(-1)
+    res = torch.cat([u, joints[..., 2:3]], dim=-1)
+    perm = torch.tensor(flip_perm)
+    res[flipped] = res[flipped][:, perm]
+    inside = (res[..., 0] >= 0) & (res[..., 0] < out) & (res[..., 1] >= 0) & (res[..., 1] < out)
+    res[..., 2] = res[..., 2] * inside
+    return res
+
+
+def photometric(x, cfg, gen):
+    """x: (N,3,H,W) in 0..255 -> jittered, in place where possible."""
+    n, _, h, w = x.shape
+    r = lambda *shape: torch.rand(*shape, generator=gen)
+    on = (r(n) < cfg["color_prob"]).float().view(n, 1, 1, 1)
+    bright = 1 + (r(n, 1, 1, 1) - 0.5) * 0.6
+    contrast = 1 + (r(n, 1, 1, 1) - 0.5) * 0.6
+    gains = 1 + (r(n, 3, 1, 1) - 0.5) * 0.2
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    jit = ((x - mean) * contrast + mean) * bright * gains
+    x = on * jit + (1 - on) * x
+    gray = (r(n) < cfg["gray_prob"]).float().view(n, 1, 1, 1)
+    x = gray * x.mean(dim=1, keepdim=True).expand_as(x) + (1 - gray) * x
+    blur = (r(n) < cfg["blur_prob"]).float().view(n, 1, 1, 1)
+    x = blur * F.avg_pool2d(x, 3, 1, 1, count_include_pad=False) + (1 - blur) * x
+    for i in torch.nonzero(r(n) < cfg["occlude_prob"]).flatten().tolist():
+        ph = int(h * (0.1 + 0.25 * r(1).item()))
+        pw = int(w * (0.1 + 0.25 * r(1).item()))
+        y0 = int((h - ph) * r(1).item())
+        x0 = int((w - pw) * r(1).item())
+        x[i, :, y0:y0 + ph, x0:x0 + pw] = r(3, 1, 1) * 255
+    return x.clamp_(0, 255)
+
+
+def person_crop_affines(keypoints, out, margin, min_side):
+    """Square crops around predicted keypoints (N,J,>=2, in source pixels): the library's second pass.
+
+    Returns A, b with source = A u + b for output pixel u. Mirrors src/estimator's refinement crop.
+    """
+    lo, hi = keypoints[..., :2].min(1).values, keypoints[..., :2].max(1).values
+    side = ((hi - lo).max(-1).values * margin).clamp_min(min_side)
+    A = torch.eye(2).unsqueeze(0) * (side / out).view(-1, 1, 1)
+    b = (lo + hi) / 2 - (side / 2).unsqueeze(-1)
+    return A, b
+
+
+def make_batch(images, joints, idx, spec, out, cfg, gen, train=True):
+    """Images (uint8 N,C,C,3 numpy) and canvas joints -> network-ready input (0..255, NCHW) and output-pixel joints."""
+    imgs = torch.from_numpy(images[idx]).permute(0, 3, 1, 2).float()
+    js = torch.from_numpy(joints[idx])
+    A, b, flipped = sample_affines(js, imgs.shape[-1], out, cfg, gen, train)
+    x = warp_images(imgs, A, b, out)
+    j = warp_joints(js, A, b, flipped, spec.flip_perm, out)
+    if train:
+        x = photometric(x, cfg, gen)
+    return x, j

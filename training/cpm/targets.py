@@ -1,0 +1,114 @@
+"""Belief-map targets, the loss, and the decoder used for validation.
+
+Maps are logits on the stride-s grid. A joint's location is trained as a classification over the
+grid's cells (softmax over H*W, cross-entropy against a normalised Gaussian): it gives strong
+localisation gradients from the first step, unlike a per-pixel regression of the Gaussian.
+The background map is a per-cell logit trained with binary cross-entropy against 1 - max(Gaussians).
+Joints that are not annotated (or fall outside the input) are masked out of the loss.
+"""
+import torch
+import torch.nn.functional as F
+
+
+def to_grid(joints_px, stride):
+    """Output pixels -> grid units where cell (r, c) has its centre at (c, r)."""
+    g = joints_px.clone()
+    g[..., :2] = joints_px[..., :2] / stride - 0.5
+    return g
+
+
+def gaussians(grid_joints, h, w, sigma):
+    """(N,J,3) grid joints -> (N,J,h,w) unnormalised Gaussians (peak 1)."""
+    ys = torch.arange(h, dtype=torch.float32).view(1, 1, h, 1)
+    xs = torch.arange(w, dtype=torch.float32).view(1, 1, 1, w)
+    gx = grid_joints[..., 0].unsqueeze(-1).unsqueeze(-1)
+    gy = grid_joints[..., 1].unsqueeze(-1).unsqueeze(-1)
+    return torch.exp(-((xs - gx) ** 2 + (ys - gy) ** 2) / (2 * sigma ** 2))
+
+
+def make_targets(joints_px, stride, h, w, sigma):
+    """Returns (joint distributions (N,J,h*w), valid mask (N,J), background target (N,1,h,w))."""
+    g = to_grid(joints_px, stride)
+    valid = g[..., 2] > 0
+    gs = gaussians(g, h, w, sigma) * valid.unsqueeze(-1).unsqueeze(-1)
+    dist = gs.flatten(2)
+    dist = dist / dist.sum(-1, keepdim=True).clamp_min(1e-8)
+    background = 1 - gs.amax(dim=1, keepdim=True)
+    return dist, valid, background
+
+
+def stage_loss(maps, dist, valid, background, background_weight):
+    """Masked spatial cross-entropy (minus the target's entropy, so 0 = perfect) + background BCE."""
+    n, c, h, w = maps.shape
+    logp = F.log_softmax(maps[:, :-1].flatten(2), dim=-1)
+    ce = -(dist * logp).sum(-1) + (dist * dist.clamp_min(1e-12).log()).sum(-1)
+    joint_loss = (ce * valid).sum() / valid.sum().clamp_min(1)
+    bg = F.binary_cross_entropy_with_logits(maps[:, -1:], background)
+    return joint_loss + background_weight * bg
+
+
+def cpm_loss(all_maps, joints_px, stride, sigma, background_weight, intermediate=True):
+    """Sum of per-stage losses (intermediate supervision), or the last stage's only."""
+    _, _, h, w = all_maps[-1].shape
+    dist, valid, background = make_targets(joints_px, stride, h, w, sigma)
+    used = all_maps if intermediate else all_maps[-1:]
+    losses = [stage_loss(m, dist, valid, background, background_weight) for m in used]
+    return sum(losses), [l.detach() for l in losses]
+
+
+def decode(maps, stride):
+    """Logit maps (N,J+1,h,w) -> (N,J,3): x, y in input pixels and score (softmax mass in the 3x3 window).
+
+    Sub-pixel: a parabola through the log-probabilities (logits) on each axis around the peak, offset
+    clamped to half a cell, none on an axis where the peak is on the border.
+    Mirrors src/decode in the library.
+    """
+    n, c, h, w = maps.shape
+    logits = maps[:, :-1]
+    flat = logits.flatten(2)
+    prob = F.softmax(flat, dim=-1).view(n, c - 1, h, w)
+    idx = flat.argmax(-1)
+    r, col = (idx // w), (idx % w)
+    padded = F.pad(logits, (1, 1, 1, 1), mode="replicate")
+    pprob = F.pad(prob, (1, 1, 1, 1))
+
+    def at(t, dr, dc):
+        return t.gather(2, (r + 1 + dr).view(n, c - 1, 1, 1).expand(-1, -1, 1, w + 2)).squeeze(2).gather(
+            2, (col + 1 + dc).view(n, c - 1, 1)).squeeze(2)
+
+    def offset(lo, mid, hi):
+        den = lo - 2 * mid + hi
+        off = torch.where(den < -1e-6, 0.5 * (lo - hi) / den, torch.zeros_like(den))
+        return off.clamp(-0.5, 0.5)
+
+    # no refinement on an axis where the peak sits on the border (one neighbour missing)
+    dx = offset(at(padded, 0, -1), at(padded, 0, 0), at(padded, 0, 1)) * ((col > 0) & (col < w - 1))
+    dy = offset(at(padded, -1, 0), at(padded, 0, 0), at(padded, 1, 0)) * ((r > 0) & (r < h - 1))
+    score = sum(at(pprob, a, b) for a in (-1, 0, 1) for b in (-1, 0, 1))
+    x = (col.float() + dx + 0.5) * stride
+    y = (r.float() + dy + 0.5) * stride
+    return torch.stack([x, y, score], dim=-1)
+
+
+def pck(pred, truth, spec, refs, thresholds=(0.2, 0.1)):
+    """pred, truth (N,J,>=2/3) in the same pixels. Returns {thr: (hits (J,), counts (J,))} over visible joints.
+
+    The reference length is the first annotated pair in refs (e.g. left shoulder-right hip, else right
+    shoulder-left hip); samples with none are skipped.
+    """
+    out = {t: (torch.zeros(spec.num_joints), torch.zeros(spec.num_joints)) for t in thresholds}
+    pairs = [(spec.index(a), spec.index(b)) for a, b in refs]
+    for i in range(pred.shape[0]):
+        ref = None
+        for a, b in pairs:
+            if truth[i, a, 2] > 0 and truth[i, b, 2] > 0:
+                ref = torch.dist(truth[i, a, :2], truth[i, b, :2]).item()
+                break
+        if not ref:
+            continue
+        vis = truth[i, :, 2] > 0
+        d = (pred[i, :, :2] - truth[i, :, :2]).norm(dim=-1)
+        for t in thresholds:
+            out[t][0][vis] += (d[vis] <= t * ref).float()
+            out[t][1][vis] += 1
+    return out

@@ -1,0 +1,297 @@
+"""Train a CPM with intermediate supervision on the CPU.
+
+  /usr/bin/python3 -m training.cpm.train --config training/configs/cpm-lite.json --out runs/cpm-lite
+  ... --resume runs/cpm-lite/last.pt        continue an interrupted run
+  ... --init models/cpm-lite                start from shipped weights (a later session)
+
+Writes to --out: log.csv (per epoch), curve.png, last.pt, best.pt (by validation PCK@0.2 of the EMA
+weights over the limb joints).
+"""
+import argparse
+import copy
+import csv
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+
+from .augment import make_batch, person_crop_affines, warp_images
+from .data import build_cache, load_annotations, split_records
+from .model import CPM, PREPROCESS, count_macs, normalise
+from .targets import cpm_loss, decode, pck
+
+LIMBS = ["right_ankle", "right_knee", "right_hip", "left_hip", "left_knee", "left_ankle", "right_wrist",
+         "right_elbow", "right_shoulder", "left_shoulder", "left_elbow", "left_wrist"]
+
+
+def load_config(path, overrides=()):
+    with open(path) as f:
+        cfg = json.load(f)
+    for o in overrides:  # "train.epochs=3"
+        key, val = o.split("=", 1)
+        node = cfg
+        *parents, last = key.split(".")
+        for p in parents:
+            node = node[p]
+        node[last] = json.loads(val)
+    return cfg
+
+
+def resolve(path, base):
+    return path if os.path.isabs(path) else os.path.normpath(os.path.join(base, path))
+
+
+class Data:
+    """Fixed train/val split held in memory as letterboxed canvases."""
+
+    def __init__(self, cfg, repo_root, limit=None, cache_dir=None):
+        d = cfg["data"]
+        root = resolve(d["root"], repo_root)
+        skeleton = cfg.get("skeleton")
+        self.spec, records = load_annotations(os.path.join(root, d.get("annotations", "annotations.json")), skeleton)
+        train, val = split_records(records, d.get("val_files_from"), d.get("val_files_to"), d.get("val_fraction", 0.05))
+        if limit:
+            train, val = train[:limit], val[:max(2, limit // 4)]
+        self.val_records = val
+        image_dir = os.path.join(root, d.get("images", "images"))
+        canvas = cfg["train"]["canvas"]
+        self.train = build_cache(train, image_dir, canvas, cache_dir)
+        self.val = build_cache(val, image_dir, canvas, cache_dir)
+        self.canvas = canvas
+
+
+class EMA:
+    def __init__(self, model, decay):
+        self.model = copy.deepcopy(model).eval()
+        self.decay = decay
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model, step):
+        d = min(self.decay, (1 + step) / (10 + step))  # warm up: early EMA follows the model closely
+        for e, m in zip(self.model.state_dict().values(), model.state_dict().values()):
+            if e.dtype.is_floating_point:
+                e.mul_(d).add_(m.detach(), alpha=1 - d)
+            else:
+                e.copy_(m)
+
+
+@torch.no_grad()
+def predict(model, data, cfg, stages=None, batch=100, two_pass=True):
+    """Keypoints on the validation canvases (whole images letterboxed, no augmentation), in canvas pixels.
+
+    Pass 1 sees the whole image; pass 2 (two_pass) a square crop around pass 1's keypoints, as the library does.
+    Returns (final keypoints, pass-1 keypoints).
+    """
+    model.eval()
+    images, joints, _ = data.val
+    size = cfg["model"]["inputSize"]
+    margin, min_frac = cfg.get("refine", {}).get("margin", 1.5), cfg.get("refine", {}).get("min_side", 0.2)
+    preds, first = [], []
+    for s in range(0, len(images), batch):
+        idx = np.arange(s, min(s + batch, len(images)))
+        x, _ = make_batch(images, joints, idx, data.spec, size, cfg["train"]["augment"], None, train=False)
+        pred = decode(model(normalise(x, PREPROCESS), stages)[-1], model.stride)
+        pred[..., :2] *= data.canvas / size  # output pixels -> canvas pixels
+        first.append(pred)
+        if two_pass:
+            A, b = person_crop_affines(pred, size, margin, min_frac * data.canvas)
+            canv = torch.from_numpy(images[idx]).permute(0, 3, 1, 2).float()
+            x2 = warp_images(canv, A, b, size)
+            pred2 = decode(model(normalise(x2, PREPROCESS), stages)[-1], model.stride)
+            pred2[..., :2] = (A.unsqueeze(1) @ pred2[..., :2].unsqueeze(-1)).squeeze(-1) + b.unsqueeze(1)
+            pred = pred2
+        preds.append(pred)
+    return torch.cat(preds), torch.cat(first)
+
+
+def evaluate(model, data, cfg, stages=None):
+    """PCK@0.2 and @0.1 (mean over the limb joints, and per joint) for one and two passes."""
+    limb = [data.spec.index(n) for n in LIMBS if n in data.spec.joint_names] or list(range(data.spec.num_joints))
+    truth = torch.from_numpy(data.val[1])
+    summary = {}
+    for mode, pred in zip(("", "_1pass"), predict(model, data, cfg, stages)):
+        res = pck(pred, truth, data.spec, cfg["pck_reference"])
+        for t, (hits, counts) in res.items():
+            per = hits / counts.clamp_min(1)
+            summary[f"pck{t}{mode}"] = per[limb].mean().item()
+            if not mode:
+                summary[f"pck{t}_per_joint"] = {n: round(per[i].item(), 4) for i, n in enumerate(data.spec.joint_names)}
+    return summary
+
+
+def lr_at(step, total, peak, warmup=0.05):
+    """One-cycle: linear warm-up then cosine decay to 1% of the peak."""
+    w = max(1, int(total * warmup))
+    if step < w:
+        return peak * (0.1 + 0.9 * step / w)
+    p = (step - w) / max(1, total - w)
+    return peak * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * min(1.0, p))))
+
+
+def progress(epoch, epochs, i, n, loss, t0, done_steps, total_steps):
+    if not sys.stderr.isatty() and i % 50 and i != n:
+        return
+    el = time.time() - t0
+    eta = el / max(1, done_steps) * (total_steps - done_steps)
+    bar = "#" * int(30 * i / n) + "." * (30 - int(30 * i / n))
+    sys.stderr.write(f"\repoch {epoch + 1}/{epochs} [{bar}] {i}/{n} loss {loss:.3f} "
+                     f"elapsed {el / 60:.1f}m ETA {eta / 60:.1f}m  ")
+    if not sys.stderr.isatty():
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def plot(log_path, png_path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    with open(log_path) as f:
+        rows = list(csv.DictReader(f))
+    if not rows:
+        return
+    mins = [float(r["wall_min"]) for r in rows]
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    ax[0].plot(mins, [float(r["train_loss"]) for r in rows], marker="o")
+    ax[0].set(xlabel="wall minutes", ylabel="train loss (sum over stages)", title="loss")
+    ax[1].plot(mins, [100 * float(r["val_pck0.2"]) for r in rows], marker="o", label="PCK@0.2")
+    ax[1].plot(mins, [100 * float(r["val_pck0.1"]) for r in rows], marker="o", label="PCK@0.1")
+    ax[1].set(xlabel="wall minutes", ylabel="% (12 limb joints, validation)", title="validation PCK")
+    ax[1].legend()
+    fig.tight_layout()
+    fig.savefig(png_path, dpi=90)
+    plt.close(fig)
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--config", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--resume", help="checkpoint (last.pt) to continue from")
+    ap.add_argument("--init", help="model folder (model.json + weights) to start from")
+    ap.add_argument("--set", action="append", default=[], help="override a config value: train.epochs=3")
+    ap.add_argument("--limit", type=int, help="use only this many training images (smoke runs)")
+    ap.add_argument("--max-steps", type=int, help="stop after this many steps")
+    ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--cache", default=".cache/data", help="where decoded images are cached")
+    args = ap.parse_args(argv)
+
+    repo_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    cfg = load_config(args.config, args.set)
+    tcfg = cfg["train"]
+    torch.set_num_threads(args.threads)
+    random.seed(tcfg["seed"])
+    np.random.seed(tcfg["seed"])
+    torch.manual_seed(tcfg["seed"])
+    gen = torch.Generator().manual_seed(tcfg["seed"])
+    os.makedirs(args.out, exist_ok=True)
+
+    t_load = time.time()
+    data = Data(cfg, repo_root, args.limit, resolve(args.cache, repo_root))
+    print(f"data: {len(data.train[0])} train, {len(data.val[0])} val images, {data.spec.num_joints} joints "
+          f"({time.time() - t_load:.0f}s to load)", flush=True)
+
+    model = CPM(cfg["model"], data.spec.num_joints).to(memory_format=torch.channels_last)
+    print(f"model: {sum(p.numel() for p in model.parameters())} parameters, "
+          f"{count_macs(cfg['model'], data.spec.num_joints) / 1e6:.0f} M multiply-adds per frame", flush=True)
+    if args.init:
+        from .export import load_into
+        load_into(model, args.init)
+        print(f"initialised from {args.init}", flush=True)
+    opt = torch.optim.AdamW(model.parameters(), lr=tcfg["lr"], weight_decay=tcfg["weight_decay"])
+    ema = EMA(model, tcfg["ema_decay"])
+    n_train = len(data.train[0])
+    steps_per_epoch = max(1, n_train // tcfg["batch_size"])
+    total = steps_per_epoch * tcfg["epochs"]
+    if args.max_steps:
+        total = min(total, args.max_steps)
+    start_epoch, step, best = 0, 0, -1.0
+    wall0, cpu0 = 0.0, 0.0
+    log_path = os.path.join(args.out, "log.csv")
+    if args.resume:
+        ck = torch.load(args.resume)
+        model.load_state_dict(ck["model"])
+        ema.model.load_state_dict(ck["ema"])
+        opt.load_state_dict(ck["opt"])
+        gen.set_state(ck["gen"])
+        torch.set_rng_state(ck["torch_rng"])
+        start_epoch, step, best = ck["epoch"], ck["step"], ck["best"]
+        wall0, cpu0 = ck["wall"], ck["cpu"]
+        print(f"resumed at epoch {start_epoch}, step {step}", flush=True)
+    elif not os.path.exists(log_path) or args.max_steps:
+        with open(log_path, "w", newline="") as f:
+            csv.writer(f).writerow(["epoch", "step", "train_loss", "stage_losses", "val_pck0.2", "val_pck0.1", "val_pck0.2_1pass",
+                                    "lr", "wall_min", "cpu_hours"])
+
+    t0, c0 = time.time() - wall0, time.process_time() - cpu0
+    run_t0, run_step0 = time.time(), step
+    size = cfg["model"]["inputSize"]
+    losses_seen = []
+    for epoch in range(start_epoch, tcfg["epochs"]):
+        model.train()
+        perm = torch.randperm(n_train, generator=gen).numpy()
+        run_loss, run_stage, nb = 0.0, None, 0
+        for i in range(steps_per_epoch):
+            if step >= total:
+                break
+            idx = np.sort(perm[i * tcfg["batch_size"]:(i + 1) * tcfg["batch_size"]])
+            x, j = make_batch(data.train[0], data.train[1], idx, data.spec, size, tcfg["augment"], gen)
+            x = normalise(x, PREPROCESS).contiguous(memory_format=torch.channels_last)
+            lr = lr_at(step, total, tcfg["lr"])
+            for g in opt.param_groups:
+                g["lr"] = lr
+            maps = model(x)
+            loss, per_stage = cpm_loss(maps, j, model.stride, tcfg["sigma"], tcfg["background_weight"],
+                                       tcfg["intermediate_supervision"])
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            ema.update(model, step)
+            step += 1
+            nb += 1
+            run_loss += loss.item()
+            st = torch.stack(per_stage)
+            run_stage = st if run_stage is None else run_stage + st
+            losses_seen.append(loss.item())
+            progress(epoch, tcfg["epochs"], i + 1, steps_per_epoch, run_loss / nb, run_t0, step - run_step0,
+                     total - run_step0)
+        if nb == 0:
+            break
+        ev = evaluate(ema.model, data, cfg)
+        wall, cpu = time.time() - t0, time.process_time() - c0
+        with open(log_path, "a", newline="") as f:
+            csv.writer(f).writerow([epoch + 1, step, f"{run_loss / nb:.4f}",
+                                    " ".join(f"{v:.3f}" for v in (run_stage / nb).tolist()),
+                                    f"{ev['pck0.2']:.4f}", f"{ev['pck0.1']:.4f}", f"{ev['pck0.2_1pass']:.4f}", f"{lr:.2e}",
+                                    f"{wall / 60:.2f}", f"{cpu / 3600:.3f}"])
+        print(f"\nepoch {epoch + 1}: loss {run_loss / nb:.4f} val PCK@0.2 {100 * ev['pck0.2']:.1f}% "
+              f"PCK@0.1 {100 * ev['pck0.1']:.1f}% (one pass: PCK@0.2 {100 * ev['pck0.2_1pass']:.1f}%) ({wall / 60:.1f} min)", flush=True)
+        state = {"model": model.state_dict(), "ema": ema.model.state_dict(), "opt": opt.state_dict(),
+                 "gen": gen.get_state(), "torch_rng": torch.get_rng_state(), "epoch": epoch + 1, "step": step,
+                 "best": max(best, ev["pck0.2"]), "wall": wall, "cpu": cpu, "config": cfg,
+                 "spec": {"joint_names": data.spec.joint_names,
+                          "flip_pairs": [[data.spec.joint_names[a], data.spec.joint_names[b]]
+                                         for a, b in data.spec.flip_pairs],
+                          "skeleton": [[data.spec.joint_names[a], data.spec.joint_names[b]]
+                                       for a, b in data.spec.skeleton]},
+                 "val": ev}
+        torch.save(state, os.path.join(args.out, "last.pt"))
+        if ev["pck0.2"] > best:
+            best = ev["pck0.2"]
+            torch.save(state, os.path.join(args.out, "best.pt"))
+        if (epoch + 1) % 5 == 0:
+            plot(log_path, os.path.join(args.out, "curve.png"))
+    plot(log_path, os.path.join(args.out, "curve.png"))
+    json.dump({"first_losses": losses_seen[:10], "last_losses": losses_seen[-10:], "steps": step},
+              open(os.path.join(args.out, "losses.json"), "w"))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

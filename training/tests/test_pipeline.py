@@ -1,0 +1,182 @@
+"""Unit tests of the training pipeline: flip swap, augmentation geometry, targets, loss masking, decoder,
+batch-norm folding and export round trip."""
+import math
+import os
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
+
+from training.cpm.augment import make_batch, sample_affines, warp_joints  # noqa: E402
+from training.cpm.data import KeypointSpec, infer_flip_pairs, letterbox_image  # noqa: E402
+from training.cpm.export import load_into, read_weights, write_model  # noqa: E402
+from training.cpm.model import CPM  # noqa: E402
+from training.cpm.targets import cpm_loss, decode, make_targets, pck, stage_loss  # noqa: E402
+
+NAMES = ["left_hand", "right_hand", "nose"]
+COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+NO_AUG = {"scale": [1, 1], "zoom_crop_prob": 0, "zoom_crop_scale": [1.5, 2], "rotate_deg": 0, "rotate_prob": 0,
+          "translate": 0, "flip_prob": 0, "color_prob": 0, "gray_prob": 0, "blur_prob": 0, "occlude_prob": 0}
+
+
+def dotted_canvas(points, size=96, radius=3):
+    """A black canvas with a coloured square at each joint: the content a joint label must stay on."""
+    img = np.zeros((size, size, 3), np.uint8)
+    for (x, y), c in zip(points, COLOURS):
+        img[int(y) - radius:int(y) + radius + 1, int(x) - radius:int(x) + radius + 1] = c
+    return img
+
+
+def colour_at(x, b, px, py):
+    return x[b, :, int(py), int(px)].numpy()
+
+
+def test_infer_flip_pairs_from_names():
+    assert infer_flip_pairs(["left_eye", "right_eye", "nose", "l_paw", "r_paw"]) == [
+        ("left_eye", "right_eye"), ("l_paw", "r_paw")]
+    assert KeypointSpec(NAMES).flip_perm == [1, 0, 2]
+    assert KeypointSpec(NAMES, [["left_hand", "right_hand"], ["right_hand", "left_hand"]]).flip_perm == [1, 0, 2]
+
+
+def test_flip_swaps_left_and_right_and_keeps_content():
+    spec = KeypointSpec(NAMES)
+    pts = [(20.5, 40.5), (70.5, 30.5), (50.5, 60.5)]
+    images = dotted_canvas(pts)[None]
+    joints = np.array([[[x, y, 1] for x, y in pts]], np.float32)
+    cfg = dict(NO_AUG, flip_prob=1.0)
+    x, j = make_batch(images, joints, np.array([0]), spec, 96, cfg, torch.Generator().manual_seed(0))
+    # left_hand (index 0) is now where the mirrored right hand was, and vice versa
+    assert j[0, 0, 0].item() == pytest.approx(96 - 70.5, abs=1e-3)
+    assert j[0, 1, 0].item() == pytest.approx(96 - 20.5, abs=1e-3)
+    assert j[0, 2, 0].item() == pytest.approx(96 - 50.5, abs=1e-3)
+    # the label's pixel shows the colour of the joint that was mirrored there
+    assert np.allclose(colour_at(x, 0, j[0, 0, 0], j[0, 0, 1]), COLOURS[1], atol=1)
+    assert np.allclose(colour_at(x, 0, j[0, 1, 0], j[0, 1, 1]), COLOURS[0], atol=1)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_augmentation_keeps_keypoints_on_their_content(seed):
+    spec = KeypointSpec(["a", "b", "c"])  # no left/right pairs: labels must not move
+    rng = np.random.default_rng(seed)
+    pts = [tuple(rng.uniform(25, 70, 2) // 1 + 0.5) for _ in range(3)]
+    images = dotted_canvas(pts, radius=4)[None]
+    joints = np.array([[[x, y, 1] for x, y in pts]], np.float32)
+    cfg = dict(NO_AUG, scale=[0.8, 1.4], rotate_prob=1.0, rotate_deg=40, translate=0.1, flip_prob=0.5)
+    x, j = make_batch(images, joints, np.array([0]), spec, 64, cfg, torch.Generator().manual_seed(seed))
+    for k in range(3):
+        if j[0, k, 2] > 0:
+            assert np.allclose(colour_at(x, 0, j[0, k, 0], j[0, k, 1]), COLOURS[k], atol=40), (seed, k)
+
+
+def test_joints_outside_the_output_lose_visibility():
+    spec = KeypointSpec(["a"])
+    joints = torch.tensor([[[5.0, 5.0, 1.0]]])
+    A = torch.eye(2).unsqueeze(0) * 0.5  # a 2x zoom on the top-left corner... shifted away
+    b = torch.tensor([[40.0, 40.0]])
+    j = warp_joints(joints, A, b, torch.tensor([False]), spec.flip_perm, 64)
+    assert j[0, 0, 2] == 0
+
+
+def test_targets_peak_at_the_joint_and_mask_unannotated():
+    joints = torch.tensor([[[18.0, 10.0, 1.0], [0.0, 0.0, 0.0]]])  # stride 4: grid (4, 2)
+    dist, valid, background = make_targets(joints, 4, 8, 8, 1.0)
+    assert valid.tolist() == [[True, False]]
+    d = dist[0, 0].view(8, 8)
+    assert d.sum().item() == pytest.approx(1.0, abs=1e-5)
+    r, c = divmod(d.argmax().item(), 8)
+    assert (r, c) == (2, 4)
+    assert dist[0, 1].sum().item() == 0
+    assert background[0, 0, 2, 4].item() == pytest.approx(0.0, abs=1e-6)
+    assert background[0, 0, 7, 0].item() == pytest.approx(1.0, abs=1e-3)
+
+
+def test_loss_ignores_unannotated_joints_and_prefers_the_truth():
+    joints = torch.tensor([[[18.0, 10.0, 1.0], [6.0, 6.0, 0.0]]])
+    dist, valid, background = make_targets(joints, 4, 8, 8, 1.0)
+    base = torch.zeros(1, 3, 8, 8)
+    other = base.clone()
+    other[0, 1] = torch.randn(8, 8) * 5  # the unannotated joint's map: must not matter
+    assert stage_loss(base, dist, valid, background, 0.0).item() == pytest.approx(
+        stage_loss(other, dist, valid, background, 0.0).item(), abs=1e-6)
+    good = base.clone()
+    good[0, 0] = dist[0, 0].view(8, 8).clamp_min(1e-9).log()
+    assert stage_loss(good, dist, valid, background, 0.0).item() == pytest.approx(0.0, abs=1e-4)
+    assert stage_loss(base, dist, valid, background, 0.0).item() > 1.0
+
+
+def test_intermediate_supervision_sums_stage_losses():
+    joints = torch.tensor([[[18.0, 10.0, 1.0]]])
+    maps = [torch.randn(1, 2, 8, 8), torch.randn(1, 2, 8, 8)]
+    total, per = cpm_loss(maps, joints, 4, 1.0, 0.1, intermediate=True)
+    last, per_last = cpm_loss(maps, joints, 4, 1.0, 0.1, intermediate=False)
+    assert total.item() == pytest.approx(sum(p.item() for p in per))
+    assert last.item() == pytest.approx(per[1].item())
+    assert len(per_last) == 1
+
+
+def test_decoder_recovers_sub_pixel_peaks():
+    h = w = 16
+    truth = [(5.3, 7.8), (10.0, 2.0), (0.2, 15.0)]
+    maps = torch.zeros(1, 4, h, w)
+    ys, xs = torch.meshgrid(torch.arange(h).float(), torch.arange(w).float(), indexing="ij")
+    for k, (gx, gy) in enumerate(truth):
+        maps[0, k] = -((xs - gx) ** 2 + (ys - gy) ** 2) / (2 * 1.5 ** 2) * 4  # log of a Gaussian
+    out = decode(maps, 4)
+    for k, (gx, gy) in enumerate(truth[:2]):  # inside: exact (a parabola fits a log-Gaussian)
+        assert out[0, k, 0].item() == pytest.approx((gx + 0.5) * 4, abs=0.05)
+        assert out[0, k, 1].item() == pytest.approx((gy + 0.5) * 4, abs=0.05)
+    assert out[0, 2, :2].tolist() == pytest.approx([2.0, 62.0])  # on the border: the cell centre
+    assert 0 < out[0, 0, 2].item() <= 1
+    flat = decode(torch.zeros(1, 2, h, w), 4)
+    # no evidence: the first cell wins, its 3x3 window is cut to 4 cells by the corner: a low score, no NaN
+    assert flat[0, 0, 2].item() == pytest.approx(4 / (h * w), abs=1e-6)
+
+
+def test_pck_uses_the_torso_and_visible_joints_only():
+    spec = KeypointSpec(["left_shoulder", "right_hip", "wrist"])
+    truth = torch.tensor([[[0.0, 0.0, 1], [0.0, 100.0, 1], [50.0, 50.0, 0]]])
+    pred = torch.tensor([[[0.0, 15.0], [0.0, 125.0], [0.0, 0.0]]])
+    res = pck(pred, truth, spec, [["left_shoulder", "right_hip"]])
+    hits, counts = res[0.2]
+    assert hits.tolist() == [1, 0, 0] and counts.tolist() == [1, 1, 0]
+
+
+def test_letterbox_moves_joints_with_the_image():
+    from PIL import Image
+    img = Image.new("RGB", (100, 50))
+    img.putpixel((80, 10), (255, 255, 255))
+    canvas, (sx, sy), (x0, y0) = letterbox_image(img, 200)
+    assert (sx, sy) == (2.0, 2.0) and (x0, y0) == (0, 50)
+    assert canvas[int(10.5 * sy + y0), int(80.5 * sx + x0)].max() > 0
+
+
+def test_export_folds_batch_norm_exactly(tmp_path):
+    cfg = {"inputSize": 32, "backbone": [{"filters": 4, "kernel": 3, "dilation": 1, "pool": 2}] * 2
+           + [{"filters": 6, "kernel": 3, "dilation": 2, "pool": 1}] * 3,
+           "stage1Hidden": 8, "refineLayers": [{"filters": 5, "kernel": 3, "dilation": 2}], "refineHidden": 6,
+           "stages": 3}
+    torch.manual_seed(0)
+    model = CPM(cfg, 3)
+    model.train()
+    for _ in range(3):  # non-trivial batch-norm statistics
+        model(torch.randn(4, 3, 32, 32))
+    for m in model.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.normal_(m.weight, std=0.3)
+    model.eval()
+    spec = {"joint_names": NAMES, "flip_pairs": [["left_hand", "right_hand"]], "skeleton": [["nose", "left_hand"]]}
+    doc = write_model(model, spec, str(tmp_path), "t")
+    assert doc["flipPairs"] == [[0, 1]] and doc["skeleton"] == [[2, 0]]
+    _, tensors = read_weights(str(tmp_path))
+    assert list(tensors)[0] == "backbone/conv1/kernel" and tensors["backbone/conv1/kernel"].shape == (3, 3, 3, 4)
+    assert "stage3/out/bias" in tensors
+    again = CPM(cfg, 3).eval()
+    load_into(again, str(tmp_path))
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        for a, b in zip(model(x), again(x)):
+            assert (a - b).abs().max().item() < 1e-4
+        assert len(model(x, stages=2)) == 2
