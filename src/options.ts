@@ -27,6 +27,12 @@ export interface EstimateOptions {
   flipHorizontal?: boolean;
   /** region of interest in frame pixels; the region is letterboxed instead of the whole image. Default: whole image */
   roi?: Roi;
+  /**
+   * Two-pass inference when no roi is given: pass 1 on the whole image, pass 2 on a square crop
+   * around pass 1's keypoints (model.json "refine"); pass 2's keypoints are the result. With a roi
+   * there is one pass (the roi is the framing). Default true.
+   */
+  cropPass?: boolean;
   /** also return every computed stage's normalised belief maps. Default false */
   returnBeliefMaps?: boolean;
 }
@@ -42,6 +48,7 @@ export interface ResolvedEstimateOptions {
   stages: number;
   flipHorizontal: boolean;
   roi: Roi | undefined;
+  cropPass: boolean;
   returnBeliefMaps: boolean;
 }
 
@@ -57,6 +64,7 @@ export const DEFAULT_ESTIMATE_OPTIONS: Readonly<Omit<ResolvedEstimateOptions, 's
   stages: undefined,
   flipHorizontal: false,
   roi: undefined,
+  cropPass: true,
   returnBeliefMaps: false,
 });
 
@@ -137,7 +145,7 @@ export function validateEstimateOptions(options: unknown, maxStages: number): Re
     }
     r.stages = o.stages as number;
   }
-  for (const key of ['flipHorizontal', 'returnBeliefMaps'] as const) {
+  for (const key of ['flipHorizontal', 'cropPass', 'returnBeliefMaps'] as const) {
     if (o[key] !== undefined) {
       if (typeof o[key] !== 'boolean') throw invalid(`${key} must be true or false, got ${JSON.stringify(o[key])}`);
       r[key] = o[key] as boolean;

@@ -4,7 +4,10 @@ import { createEstimator, type PoseEstimator, type PoseResult } from '../src/ind
 import { PoseError } from '../src/errors.js';
 import { LSP_JOINTS } from '../src/weights/random.js';
 import { writeModelFiles } from '../src/weights/save.js';
-import { lspetImage, syntheticImage, tempDir, tinyModel, writeTempModel } from './helpers.js';
+import { personCrop } from '../src/estimator/crop.js';
+import { roundRoi } from '../src/preprocess/letterbox.js';
+import { createRandomModel } from '../src/weights/random.js';
+import { lspetImage, syntheticImage, tempDir, tinyModel, TINY_CONFIG, writeTempModel } from './helpers.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -51,8 +54,9 @@ describe('estimatePose', () => {
   });
 
   it('stages: k runs stages 1..k and reports k; belief maps per stage on request', async () => {
-    const r1 = await est.estimatePose(photo, { stages: 1, returnBeliefMaps: true });
-    const r3 = await est.estimatePose(photo, { returnBeliefMaps: true });
+    // one pass on the whole image: with the crop pass, the crop itself depends on k
+    const r1 = await est.estimatePose(photo, { stages: 1, returnBeliefMaps: true, cropPass: false });
+    const r3 = await est.estimatePose(photo, { returnBeliefMaps: true, cropPass: false });
     expect(r1.stage).toBe(1);
     expect(r1.beliefMaps!.map((m) => m.stage)).toEqual([1]);
     expect(r3.beliefMaps!.map((m) => m.stage)).toEqual([1, 2, 3]);
@@ -102,12 +106,57 @@ describe('estimatePose', () => {
       crop.set(photo.data.subarray(((roi.y + y) * W + roi.x) * 4, ((roi.y + y) * W + roi.x + roi.width) * 4), y * roi.width * 4);
     }
     const a = await est.estimatePose(photo, { roi });
-    const b = await est.estimatePose({ data: crop, width: roi.width, height: roi.height });
+    const b = await est.estimatePose({ data: crop, width: roi.width, height: roi.height }, { cropPass: false });
+    expect(a.framing).toBe('roi');
+    expect(a.region).toEqual(roi);
+    expect(b.framing).toBe('image');
     a.keypoints.forEach((k, i) => {
       expect(k.x).toBeCloseTo(b.keypoints[i]!.x + roi.x, 4);
       expect(k.y).toBeCloseTo(b.keypoints[i]!.y + roi.y, 4);
       expect(k.score).toBeCloseTo(b.keypoints[i]!.score, 6);
     });
+  });
+
+  it('two-pass (default): pass 2 on the person crop around pass 1, with the requested stages', async () => {
+    for (const stages of [1, 3]) {
+      for (const flipHorizontal of [false, true]) {
+        const one = await est.estimatePose(photo, { stages, flipHorizontal, cropPass: false });
+        const two = await est.estimatePose(photo, { stages, flipHorizontal });
+        expect(one.framing).toBe('image');
+        expect(one.region).toEqual({ x: 0, y: 0, width: photo.width, height: photo.height });
+        expect(two.framing).toBe('crop');
+        expect(two.stage).toBe(stages);
+        const crop = personCrop(one.keypoints, photo.width, photo.height, est.model.refine);
+        expect(two.region).toEqual(roundRoi(crop));
+        expect(two.region.width).toBe(two.region.height);
+        // the crop is the keypoints' box (all joints) times the margin, at least minSide of the image
+        const xs = one.keypoints.map((k) => k.x);
+        const ys = one.keypoints.map((k) => k.y);
+        const box = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
+        expect(crop.width).toBeCloseTo(Math.max(box * 1.5, 0.2 * Math.max(photo.width, photo.height)), 9);
+        // pass 2's maps lie on the crop
+        const withMaps = await est.estimatePose(photo, { stages, flipHorizontal, returnBeliefMaps: true });
+        const m = withMaps.beliefMaps![stages - 1]!;
+        // (within the anti-alias pooling's dropped remainder: heavy here, a 32-pixel input)
+        expect(Math.abs(m.cellWidth * m.width / two.region.width - 1)).toBeLessThan(0.05);
+        expect(withMaps.keypoints).toEqual(two.keypoints);
+      }
+    }
+    expect(est.model.refine).toEqual({ margin: 1.5, minSide: 0.2 });
+  });
+
+  it('two-pass reads refine from model.json', async () => {
+    const dir = await writeTempModel(createRandomModel({ config: TINY_CONFIG, name: 'tiny-refine', seed: 11, refine: { margin: 3, minSide: 0.9 } }), 'refine');
+    const e = await createEstimator({ model: dir, backend: 'cpu' });
+    try {
+      expect(e.model.refine).toEqual({ margin: 3, minSide: 0.9 });
+      const one = await e.estimatePose(photo, { cropPass: false });
+      const two = await e.estimatePose(photo);
+      expect(two.region).toEqual(roundRoi(personCrop(one.keypoints, photo.width, photo.height, { margin: 3, minSide: 0.9 })));
+      expect(two.region.width).toBeGreaterThanOrEqual(Math.round(0.9 * photo.width) - 1);
+    } finally {
+      e.dispose();
+    }
   });
 
   it('accepts int32 and float32 tensors and leaves them alone', async () => {
@@ -127,7 +176,7 @@ describe('estimatePose', () => {
     const img = syntheticImage(90, 70);
     await est.estimatePose(img);
     const before = tf.memory().numTensors;
-    const options = [{}, { stages: 1 }, { flipHorizontal: true, returnBeliefMaps: true }, { roi: { x: 5, y: 5, width: 50, height: 40 } }];
+    const options = [{}, { stages: 1 }, { flipHorizontal: true, returnBeliefMaps: true }, { roi: { x: 5, y: 5, width: 50, height: 40 } }, { cropPass: false }];
     for (let i = 0; i < 200; i++) await est.estimatePose(img, options[i % options.length]);
     // failing calls do not leak either
     for (let i = 0; i < 5; i++) await codeOf(est.estimatePose({ data: new Uint8Array(7), width: 2, height: 2 }));
@@ -179,7 +228,7 @@ describe('errors', () => {
     const img = syntheticImage(20, 20);
     await expect(est.estimatePose(img, { stages: 4 })).rejects.toThrow(/stages must be an integer from 1 to 3, got 4/);
     await expect(est.estimatePose(img, { stage: 2 } as never)).rejects.toThrow(/unknown estimatePose option "stage" \(did you mean "stages"\?\)/);
-    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
+    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
       expect(await codeOf(est.estimatePose(img, bad as never))).toBe('INVALID_OPTION');
     }
   });

@@ -58,6 +58,8 @@ describe('letterbox transform', () => {
     [640, 480, { roi: { x: 100.5, y: 40, width: 300, height: 200 } }],
     [640, 480, { roi: { x: -50, y: 400, width: 200, height: 200 } }],
     [640, 480, { flipHorizontal: true, roi: { x: 10, y: 10, width: 100, height: 300 } }],
+    [640, 480, { padOutside: true, roi: { x: -100.4, y: 300, width: 400, height: 400 } }],
+    [640, 480, { padOutside: true, flipHorizontal: true, roi: { x: 500, y: -20, width: 300, height: 300 } }],
   ];
 
   it.each(cases)('%i x %i %o: a point mapped in and out lands on itself', (W, H, opts) => {
@@ -67,6 +69,15 @@ describe('letterbox transform', () => {
       const back = inputToFrame(t, i.x, i.y);
       expect(back.x).toBeCloseTo(x!, 9);
       expect(back.y).toBeCloseTo(y!, 9);
+    }
+    const o = opts as { padOutside?: boolean; roi?: { x: number; y: number; width: number; height: number } };
+    if (o.padOutside) {
+      // the whole (square) roi fills the input, the image part at its own place within it
+      const a = frameToInput(t, o.roi!.x, o.roi!.y);
+      const b = frameToInput(t, o.roi!.x + o.roi!.width, o.roi!.y + o.roi!.height);
+      for (const v of [a.x, a.y]) expect(Math.abs(v)).toBeLessThan(1);
+      for (const v of [b.x, b.y]) expect(Math.abs(v - 128)).toBeLessThan(1);
+      return;
     }
     // the crop fills the square along its longer side, centred
     const a = frameToInput(t, t.cropX, t.cropY);
@@ -94,6 +105,8 @@ describe('letterbox content', () => {
     ['roi', 320, 200, { roi: { x: 100, y: 20, width: 150, height: 150 } }],
     ['flipped', 320, 200, { flipHorizontal: true }],
     ['flipped roi', 320, 200, { flipHorizontal: true, roi: { x: 30, y: 20, width: 150, height: 150 } }],
+    ['roi past the image, padded', 320, 200, { padOutside: true, roi: { x: 60, y: -80, width: 300, height: 300 } }],
+    ['flipped roi past the image, padded', 320, 200, { padOutside: true, flipHorizontal: true, roi: { x: -130, y: 0, width: 300, height: 300 } }],
   ])('%s: image content lands where the transform says', (_name, W, H, opts) => {
     // rectangle centred at (cx, cy) in the unmirrored image
     const [x0, y0, x1, y1] = [Math.round(W * 0.55), Math.round(H * 0.3), Math.round(W * 0.55) + 16, Math.round(H * 0.3) + 12];
@@ -109,6 +122,38 @@ describe('letterbox content', () => {
     expect(got.y).toBeCloseTo(want.y, 0);
     expect(Math.abs(got.x - want.x)).toBeLessThan(0.35);
     expect(Math.abs(got.y - want.y)).toBeLessThan(0.35);
+    tf.dispose([img, input]);
+  });
+
+  it('padOutside: same input as letterboxing the roi of a padded canvas (scale 1, exact)', () => {
+    const W = 20;
+    const H = 14;
+    const d = new Int32Array(W * H * 3);
+    for (let i = 0; i < d.length; i++) d[i] = (i * 37) % 251;
+    const img = tf.tensor3d(d, [H, W, 3], 'int32');
+    // the same image at (6, 9) on a 40 x 40 canvas of padValue (0)
+    const canvas = tf.pad(img, [[9, 40 - H - 9], [6, 40 - W - 6], [0, 0]]) as tf.Tensor3D;
+    for (const flipHorizontal of [false, true]) {
+      // a 32 x 32 roi of the frame (mirrored or not) starting 6 px left of and 9 px above the image
+      const roi = { x: -6, y: -9, width: 32, height: 32 };
+      const a = letterbox({ tensor: img, width: W, height: H, owned: false }, PRE, { inputSize: 32, roi, padOutside: true, flipHorizontal });
+      // in the canvas frame the image starts at x = 6, or at 40 - 6 - W when mirrored
+      const cx = flipHorizontal ? 40 - 6 - W - 6 : 0;
+      const b = letterbox({ tensor: canvas, width: 40, height: 40, owned: false }, PRE, { inputSize: 32, roi: { x: cx, y: 0, width: 32, height: 32 }, flipHorizontal });
+      expect(a.transform).toMatchObject({ scaleX: 1, scaleY: 1, padX: 6, padY: 9, cropX: 0, cropY: 0, cropWidth: W, cropHeight: H, flipped: flipHorizontal });
+      expect(Array.from(a.input.dataSync())).toEqual(Array.from(b.input.dataSync()));
+      tf.dispose([a.input, b.input]);
+    }
+    tf.dispose([img, canvas]);
+  });
+
+  it('padOutside: a downscaled roi keeps the image at its place; round trip through the transform', () => {
+    const img = tf.fill([100, 100, 3], 255, 'int32') as tf.Tensor3D;
+    const { input, transform } = letterbox({ tensor: img, width: 100, height: 100, owned: true }, RAW, { inputSize: 128, roi: { x: -50, y: 0, width: 200, height: 200 }, padOutside: true });
+    expect(transform).toMatchObject({ cropX: 0, cropY: 0, cropWidth: 100, cropHeight: 100, scaleX: 0.64, scaleY: 0.64, padX: 32, padY: 0 });
+    const v = input.dataSync();
+    const at = (x: number, y: number) => v[(y * 128 + x) * 3]!;
+    expect([at(31, 10), at(32, 10), at(95, 63), at(96, 10), at(40, 64)]).toEqual([0, 255, 255, 0, 0]);
     tf.dispose([img, input]);
   });
 

@@ -9,13 +9,14 @@ import {
   validateEstimateOptions, validateEstimatorOptions,
   type EstimateOptions, type EstimatorOptions, type ResolvedEstimateOptions,
 } from '../options.js';
-import { toImageTensor, type PoseInput } from '../preprocess/input.js';
-import { letterbox } from '../preprocess/letterbox.js';
-import { inputToFrame, type LetterboxTransform } from '../preprocess/transform.js';
+import { toImageTensor, type ImageTensor, type PoseInput } from '../preprocess/input.js';
+import { letterbox, roundRoi, type Roi } from '../preprocess/letterbox.js';
+import { inputToFrame } from '../preprocess/transform.js';
 import { decodeModelWeights } from '../weights/decode.js';
 import { numMapsOf, type ModelFiles } from '../weights/format.js';
 import { loadModel } from '../weights/load.js';
-import type { BeliefMaps, ModelInfo, PoseEstimator, PoseResult } from './types.js';
+import { personCrop } from './crop.js';
+import type { BeliefMaps, Framing, ModelInfo, PoseEstimator, PoseResult } from './types.js';
 
 /**
  * TF.js has one engine and one active backend per process, so inference from every estimator runs
@@ -56,6 +57,7 @@ class Estimator implements PoseEstimator {
       stride: graph.stride,
       mapSize: graph.mapSize,
       receptiveFields: receptiveFields(j.config),
+      refine: { ...j.refine },
       ...(source !== undefined ? { source } : {}),
       ...(j.provenance !== undefined ? { provenance: j.provenance } : {}),
     };
@@ -116,18 +118,29 @@ class Estimator implements PoseEstimator {
 
   private async run(input: PoseInput, opts: ResolvedEstimateOptions): Promise<PoseResult> {
     await ensureBackend(this.backend);
-    const json = this.files.json;
     const image = toImageTensor(input);
-    let lb: { input: tf.Tensor4D; transform: LetterboxTransform };
     try {
-      lb = letterbox(image, json.preprocess, {
-        inputSize: json.config.inputSize,
-        flipHorizontal: opts.flipHorizontal,
-        ...(opts.roi ? { roi: opts.roi } : {}),
-      });
+      if (opts.roi) return await this.pass(image, opts, 'roi', opts.roi, opts.returnBeliefMaps);
+      if (!opts.cropPass) return await this.pass(image, opts, 'image', undefined, opts.returnBeliefMaps);
+      const first = await this.pass(image, opts, 'image', undefined, false);
+      const crop = personCrop(first.keypoints, image.width, image.height, this.files.json.refine);
+      return await this.pass(image, opts, 'crop', crop, opts.returnBeliefMaps);
     } finally {
       if (image.owned) image.tensor.dispose();
     }
+  }
+
+  /**
+   * One network pass: letterboxes `roi` of the frame (the whole image without one; with framing
+   * 'crop' the roi is not clipped, the part outside the image is padding), runs stages 1..k, decodes.
+   */
+  private async pass(image: ImageTensor, opts: ResolvedEstimateOptions, framing: Framing, roi: Roi | undefined, withMaps: boolean): Promise<PoseResult> {
+    const json = this.files.json;
+    const lb = letterbox(image, json.preprocess, {
+      inputSize: json.config.inputSize,
+      flipHorizontal: opts.flipHorizontal,
+      ...(roi ? { roi, padOutside: framing === 'crop' } : {}),
+    });
     const k = opts.stages;
     let outputs: tf.Tensor4D[];
     try {
@@ -148,8 +161,10 @@ class Estimator implements PoseEstimator {
         swapSides: opts.flipHorizontal,
         flipPairs: json.flipPairs,
       });
-      const result: PoseResult = { keypoints, score, stage: k };
-      if (opts.returnBeliefMaps) {
+      const t = lb.transform;
+      const region = framing === 'crop' && roi ? roundRoi(roi) : { x: t.cropX, y: t.cropY, width: t.cropWidth, height: t.cropHeight };
+      const result: PoseResult = { keypoints, score, stage: k, framing, region };
+      if (withMaps) {
         const origin = inputToFrame(lb.transform, 0, 0);
         const names = [...json.joints, ...(numMapsOf(json) > json.joints.length ? ['background'] : [])];
         const maps: BeliefMaps[] = [];

@@ -2,6 +2,16 @@ import type { BackendName } from '../backend/backend.js';
 import type { Keypoint } from '../decode/decode.js';
 import type { PoseInput } from '../preprocess/input.js';
 import type { EstimateOptions } from '../options.js';
+import type { Roi } from '../preprocess/letterbox.js';
+import type { RefineSpec } from '../weights/format.js';
+
+/**
+ * How the frame was framed for the network:
+ * - 'image': one pass on the whole image (cropPass: false)
+ * - 'crop': two passes, the result comes from the person crop around pass 1's keypoints
+ * - 'roi': one pass on the caller's roi
+ */
+export type Framing = 'image' | 'crop' | 'roi';
 
 /** One stage's belief maps, normalised for display, and where they lie in the caller's frame. */
 export interface BeliefMaps {
@@ -32,6 +42,14 @@ export interface PoseResult {
   score: number;
   /** the stage the keypoints come from (the number of stages run) */
   stage: number;
+  /** which framing the keypoints come from */
+  framing: Framing;
+  /**
+   * the frame rectangle that was letterboxed into the network input for these keypoints: the whole
+   * image, the roi clipped to the image (integer pixels), or the person crop (integer pixels; may
+   * extend past the image, that part was padding)
+   */
+  region: Roi;
   /** stages 1..stage, when returnBeliefMaps was set */
   beliefMaps?: BeliefMaps[];
 }
@@ -53,6 +71,8 @@ export interface ModelInfo {
   mapSize: number;
   /** each stage's receptive field in input pixels */
   receptiveFields: number[];
+  /** the person crop of two-pass inference (model.json "refine") */
+  refine: RefineSpec;
   /** where model.json was loaded from, if from a URL or file */
   source?: string;
   provenance?: Record<string, unknown>;

@@ -12,21 +12,35 @@ export interface Roi {
   height: number;
 }
 
+/** A ROI snapped to integer pixels (origin and size rounded, so a square stays square; at least 1 x 1), as padOutside letterboxing uses it. */
+export function roundRoi(roi: Roi): Roi {
+  return { x: Math.round(roi.x), y: Math.round(roi.y), width: Math.max(1, Math.round(roi.width)), height: Math.max(1, Math.round(roi.height)) };
+}
+
 export interface LetterboxOptions {
   inputSize: number;
   roi?: Roi;
   flipHorizontal?: boolean;
+  /**
+   * The ROI is not clipped to the image: it is scaled as a whole (rounded to integer pixels) and
+   * its parts outside the image become padding (padValue), so the image content sits where it would
+   * in a padded canvas. Used by the person crop of two-pass inference. Default false (clip).
+   */
+  padOutside?: boolean;
 }
 
 /**
  * Plans the letterbox of a width x height image: the region (whole frame or the ROI clipped to it,
  * in integer pixels) is scaled to fit the square input keeping its aspect ratio and centred; the
  * rest is padding. Large reductions (2x or more) first average-pool by an integer factor so that
- * the bilinear resize does not alias.
+ * the bilinear resize does not alias. With `padOutside`, the whole ROI is the letterboxed region and
+ * the image part inside it is placed at its own position in it.
  */
 export function planLetterbox(width: number, height: number, opts: LetterboxOptions): LetterboxTransform & { poolX: number; poolY: number; resizedWidth: number; resizedHeight: number } {
   const S = opts.inputSize;
-  const roi = opts.roi ?? { x: 0, y: 0, width, height };
+  const outside = !!(opts.padOutside && opts.roi);
+  let roi = opts.roi ?? { x: 0, y: 0, width, height };
+  if (outside) roi = roundRoi(roi);
   const x0 = Math.max(0, Math.floor(roi.x + 1e-6));
   const y0 = Math.max(0, Math.floor(roi.y + 1e-6));
   const x1 = Math.min(width, Math.ceil(roi.x + roi.width - 1e-6));
@@ -37,7 +51,10 @@ export function planLetterbox(width: number, height: number, opts: LetterboxOpti
     throw new PoseError('INVALID_OPTION',
       `roi {x: ${roi.x}, y: ${roi.y}, width: ${roi.width}, height: ${roi.height}} does not overlap the ${width} x ${height} image`);
   }
-  const scale = S / Math.max(cw, ch);
+  // the region scaled into the square: the clipped crop, or with padOutside the whole (integer) ROI
+  const rw = outside ? roi.width : cw;
+  const rh = outside ? roi.height : ch;
+  const scale = S / Math.max(rw, rh);
   const f = Math.max(1, Math.floor(1 / scale + 1e-9));
   const poolX = Math.min(f, cw);
   const poolY = Math.min(f, ch);
@@ -45,6 +62,13 @@ export function planLetterbox(width: number, height: number, opts: LetterboxOpti
   const ph = Math.floor(ch / poolY);
   const nw = Math.min(S, Math.max(1, Math.round(cw * scale)));
   const nh = Math.min(S, Math.max(1, Math.round(ch * scale)));
+  let padX = Math.floor((S - nw) / 2);
+  let padY = Math.floor((S - nh) / 2);
+  if (outside) {
+    // the ROI is centred in the input; the visible crop keeps its offset inside the ROI
+    padX = Math.min(S - nw, Math.max(0, Math.round((S - rw * scale) / 2 + (x0 - roi.x) * scale)));
+    padY = Math.min(S - nh, Math.max(0, Math.round((S - rh * scale) / 2 + (y0 - roi.y) * scale)));
+  }
   return {
     inputSize: S,
     imageWidth: width,
@@ -56,8 +80,8 @@ export function planLetterbox(width: number, height: number, opts: LetterboxOpti
     cropHeight: ch,
     scaleX: nw / (pw * poolX),
     scaleY: nh / (ph * poolY),
-    padX: Math.floor((S - nw) / 2),
-    padY: Math.floor((S - nh) / 2),
+    padX,
+    padY,
     poolX,
     poolY,
     resizedWidth: nw,

@@ -12,6 +12,17 @@ export interface PreprocessSpec {
   padValue: number | [number, number, number];
 }
 
+/** The person crop of two-pass inference (docs/model-format.md, "Two-pass inference"). */
+export interface RefineSpec {
+  /** crop side = max(keypoint box width, height) * margin */
+  margin: number;
+  /** ... and at least minSide * max(image width, height) */
+  minSide: number;
+}
+
+/** Used when model.json has no "refine". */
+export const DEFAULT_REFINE: Readonly<RefineSpec> = Object.freeze({ margin: 1.5, minSide: 0.2 });
+
 export interface OutputSpec {
   kind: 'spatial-softmax';
   /** a background map follows the joint maps */
@@ -29,6 +40,8 @@ export interface ModelJson {
   skeleton: Array<[number, number]>;
   preprocess: PreprocessSpec;
   output: OutputSpec;
+  /** person-crop parameters of the second pass; filled in with DEFAULT_REFINE when absent */
+  refine: RefineSpec;
   provenance?: Record<string, unknown>;
   weightsManifest: tf.io.WeightsManifestConfig;
 }
@@ -111,6 +124,13 @@ export function validateModelJson(value: unknown): ModelJson {
     throw bad(`model.json: output.kind must be "spatial-softmax", got ${JSON.stringify(out?.kind)}`);
   }
   if (typeof out.background !== 'boolean') throw bad('model.json: output.background must be true or false');
+  const refine = (j.refine ?? {}) as Record<string, unknown>;
+  if (typeof refine !== 'object' || Array.isArray(refine)) throw bad('model.json: "refine" must be an object {margin, minSide}');
+  for (const key of ['margin', 'minSide'] as const) {
+    if (refine[key] === undefined) continue;
+    if (!isNum(refine[key]) || (refine[key] as number) <= 0) throw bad(`model.json: refine.${key} must be a positive number, got ${JSON.stringify(refine[key])}`);
+  }
+  j.refine = { margin: (refine.margin as number | undefined) ?? DEFAULT_REFINE.margin, minSide: (refine.minSide as number | undefined) ?? DEFAULT_REFINE.minSide };
   if (!Array.isArray(j.weightsManifest) || j.weightsManifest.length === 0) {
     throw bad('model.json: "weightsManifest" must be a non-empty array of weight groups');
   }

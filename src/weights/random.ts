@@ -1,6 +1,6 @@
 import type { CpmConfig } from '../model/config.js';
 import { weightSpecs } from '../model/weight-specs.js';
-import type { ModelFiles } from './format.js';
+import type { ModelFiles, RefineSpec } from './format.js';
 import { serializeModel, type ModelDescription, type SerializeOptions } from './save.js';
 
 /** The 14 LSP joints (the shipped models' joint set), person's own left/right. */
@@ -77,6 +77,8 @@ export interface RandomModelOptions {
   skeleton?: Array<[number, number]>;
   seed?: number;
   name?: string;
+  /** two-pass crop parameters written to model.json; default: none (DEFAULT_REFINE applies) */
+  refine?: RefineSpec;
   serialize?: SerializeOptions;
 }
 
@@ -96,6 +98,7 @@ export function createRandomModel(opts: RandomModelOptions = {}): ModelFiles {
     preprocess: { mean: [127.5, 127.5, 127.5], std: [127.5, 127.5, 127.5], padValue: 0 },
     output: { kind: 'spatial-softmax', background: true, sigma: 1.5 },
     provenance: { trainingData: 'none: random weights for tests', seed: opts.seed ?? 1 },
+    ...(opts.refine ? { refine: opts.refine } : {}),
   };
   return serializeModel(description, randomWeights(config, joints.length + 1, opts.seed ?? 1), opts.serialize);
 }

@@ -2,10 +2,10 @@ import * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
 import { isNode, nodeImport } from '../env.js';
 import { weightSpecs } from '../model/weight-specs.js';
-import { MODEL_FORMAT, validateModelJson, type ModelFiles, type ModelJson } from './format.js';
+import { MODEL_FORMAT, validateModelJson, type ModelFiles, type ModelJson, type RefineSpec } from './format.js';
 
-/** model.json without the manifest: what serializeModel needs besides the weights. */
-export type ModelDescription = Omit<ModelJson, 'weightsManifest' | 'format'> & { format?: typeof MODEL_FORMAT };
+/** model.json without the manifest: what serializeModel needs besides the weights (refine: default DEFAULT_REFINE). */
+export type ModelDescription = Omit<ModelJson, 'weightsManifest' | 'format' | 'refine'> & { format?: typeof MODEL_FORMAT; refine?: RefineSpec };
 
 export interface SerializeOptions {
   /** store weights as float16 (TF.js quantization convention); default false */
