@@ -1,0 +1,143 @@
+/**
+ * PCK (percentage of correct keypoints), the one implementation used by `npm run eval`,
+ * `npm run bench` and test/accuracy-floor.test.ts.
+ *
+ * A predicted joint is correct when it lies within `threshold x torso diameter` of the annotation.
+ * Torso diameter: the distance between the annotated left shoulder and right hip, or, when that
+ * pair is not annotated (both visible = 1), between the right shoulder and the left hip; images
+ * with neither pair are skipped. Only visible joints (visible = 1) are counted. A joint that a
+ * model does not predict at all (MoveNet has no neck or head top) has no score.
+ *
+ * The limb mean is the mean of the per-joint PCKs over the 12 limb joints.
+ */
+
+export { quantile } from './timing.js';
+
+export const THRESHOLDS = [0.2, 0.1] as const;
+
+/** The 12 limb joints that LSP and COCO skeletons share. */
+export const LIMB_JOINTS = [
+  'right_shoulder', 'left_shoulder', 'right_elbow', 'left_elbow', 'right_wrist', 'left_wrist',
+  'right_hip', 'left_hip', 'right_knee', 'left_knee', 'right_ankle', 'left_ankle',
+] as const;
+
+export const TORSO_PAIRS: ReadonlyArray<readonly [string, string]> = [
+  ['left_shoulder', 'right_hip'],
+  ['right_shoulder', 'left_hip'],
+];
+
+/** One annotated joint: [x, y, visible] in image pixels (visible 1 = annotated and visible). */
+export type AnnotatedJoint = readonly [number, number, number];
+export interface Point { x: number; y: number }
+/** Predictions by joint name; a missing name means the model does not predict that joint. */
+export type Prediction = Readonly<Record<string, Point | undefined>>;
+
+export interface JointPck {
+  /** correct predictions per threshold, in THRESHOLDS order */
+  hits: number[];
+  /** visible annotated joints counted (in images with a torso diameter) */
+  count: number;
+}
+
+export interface PckResult {
+  thresholds: number[];
+  joints: string[];
+  /** images counted / skipped (no torso diameter) */
+  images: number;
+  skipped: number;
+  /** per joint: PCK (0..1) per threshold, or null when the model does not predict it or nothing was counted */
+  perJoint: Record<string, { pck: Array<number | null>; count: number }>;
+  /** mean over the 12 limb joints per threshold (null when one of them has no score) */
+  limbMean: Array<number | null>;
+}
+
+/** The torso diameter of one annotation, or undefined when neither pair is annotated. */
+export function torsoDiameter(joints: readonly string[], truth: readonly AnnotatedJoint[]): number | undefined {
+  for (const [a, b] of TORSO_PAIRS) {
+    const ta = truth[joints.indexOf(a)];
+    const tb = truth[joints.indexOf(b)];
+    if (ta && tb && ta[2] === 1 && tb[2] === 1) {
+      const d = Math.hypot(ta[0] - tb[0], ta[1] - tb[1]);
+      if (d > 0) return d;
+    }
+  }
+  return undefined;
+}
+
+export class PckAccumulator {
+  readonly joints: string[];
+  readonly thresholds: number[];
+  private readonly stats = new Map<string, JointPck>();
+  private predicted = new Set<string>();
+  private images = 0;
+  private skipped = 0;
+
+  /** `joints`: the annotation's joint names, in the order of its triples. */
+  constructor(joints: readonly string[], thresholds: readonly number[] = THRESHOLDS) {
+    this.joints = [...joints];
+    this.thresholds = [...thresholds];
+    for (const j of joints) this.stats.set(j, { hits: thresholds.map(() => 0), count: 0 });
+  }
+
+  /** Adds one image; returns false when it was skipped (no torso diameter). */
+  add(prediction: Prediction, truth: readonly AnnotatedJoint[]): boolean {
+    const torso = torsoDiameter(this.joints, truth);
+    if (torso === undefined) {
+      this.skipped++;
+      return false;
+    }
+    this.images++;
+    this.joints.forEach((name, i) => {
+      const t = truth[i];
+      const p = prediction[name];
+      if (p) this.predicted.add(name);
+      if (!t || t[2] !== 1) return;
+      const s = this.stats.get(name)!;
+      s.count++;
+      if (!p) return;
+      const d = Math.hypot(p.x - t[0], p.y - t[1]);
+      this.thresholds.forEach((thr, k) => {
+        if (d <= thr * torso) s.hits[k]!++;
+      });
+    });
+    return true;
+  }
+
+  result(): PckResult {
+    const perJoint: PckResult['perJoint'] = {};
+    for (const name of this.joints) {
+      const s = this.stats.get(name)!;
+      const known = this.predicted.has(name) && s.count > 0;
+      perJoint[name] = { pck: s.hits.map((h) => (known ? h / s.count : null)), count: s.count };
+    }
+    const limbMean = this.thresholds.map((_, k) => {
+      const v = LIMB_JOINTS.map((j) => perJoint[j]?.pck[k] ?? null);
+      return v.some((x) => x === null) ? null : (v as number[]).reduce((a, b) => a + b, 0) / v.length;
+    });
+    return { thresholds: [...this.thresholds], joints: [...this.joints], images: this.images, skipped: this.skipped, perJoint, limbMean };
+  }
+}
+
+export const pct = (v: number | null | undefined, digits = 1): string => (v === null || v === undefined ? '—' : (100 * v).toFixed(digits));
+
+/**
+ * A markdown table: one row per joint (14), then the limb mean; for each result a PCK@0.2 and a
+ * PCK@0.1 column.
+ */
+export function pckTable(columns: ReadonlyArray<{ label: string; result: PckResult }>): string {
+  if (columns.length === 0) return '';
+  const joints = columns[0]!.result.joints;
+  const thr = columns[0]!.result.thresholds;
+  const head = ['joint', ...columns.flatMap((c) => thr.map((t) => (columns.length > 1 ? `${c.label} @${t}` : `PCK@${t}`)))];
+  const rows: string[][] = [];
+  for (const j of joints) {
+    rows.push([j, ...columns.flatMap((c) => c.result.perJoint[j]!.pck.map((v) => pct(v)))]);
+  }
+  rows.push([`**mean, ${LIMB_JOINTS.length} limb joints**`, ...columns.flatMap((c) => c.result.limbMean.map((v) => `**${pct(v)}**`))]);
+  return markdownTable(head, rows, head.map((_, i) => (i === 0 ? 'left' : 'right')));
+}
+
+export function markdownTable(head: string[], rows: string[][], align: Array<'left' | 'right'> = []): string {
+  const sep = head.map((_, i) => (align[i] === 'right' ? '---:' : '---'));
+  return [head, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}

@@ -1,0 +1,77 @@
+/** Known answers for the PCK module shared by npm run eval, npm run bench and the accuracy floor. */
+import { describe, expect, it } from 'vitest';
+import { LIMB_JOINTS, PckAccumulator, torsoDiameter, type AnnotatedJoint } from '../bench/pck.js';
+import { selectSplit, type Lspet } from '../bench/lspet.js';
+
+const JOINTS = ['right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee', 'left_ankle', 'right_wrist',
+  'right_elbow', 'right_shoulder', 'left_shoulder', 'left_elbow', 'left_wrist', 'neck', 'head_top'];
+const idx = (n: string) => JOINTS.indexOf(n);
+
+/** All joints visible at (10 * i, 0), except left_shoulder at (0, 0) and right_hip at (30, 40): torso 50. */
+function truth(): AnnotatedJoint[] {
+  const t: AnnotatedJoint[] = JOINTS.map((_, i) => [10 * i, 0, 1]);
+  t[idx('left_shoulder')] = [0, 0, 1];
+  t[idx('right_hip')] = [30, 40, 1];
+  return t;
+}
+const exact = (t: AnnotatedJoint[]) => Object.fromEntries(JOINTS.map((n, i) => [n, { x: t[i]![0], y: t[i]![1] }]));
+
+describe('PCK', () => {
+  it('torso diameter: left shoulder-right hip, else right shoulder-left hip, else none', () => {
+    const t = truth();
+    expect(torsoDiameter(JOINTS, t)).toBe(50);
+    t[idx('right_hip')] = [30, 40, 0];
+    t[idx('right_shoulder')] = [0, 0, 1];
+    t[idx('left_hip')] = [6, 8, 1];
+    expect(torsoDiameter(JOINTS, t)).toBe(10);
+    t[idx('left_hip')] = [6, 8, 0];
+    expect(torsoDiameter(JOINTS, t)).toBeUndefined();
+  });
+
+  it('counts a joint within threshold x torso (inclusive), visible joints only, skips images without a torso', () => {
+    const acc = new PckAccumulator(JOINTS);
+    const t = truth();
+    const p = exact(t);
+    p.right_wrist = { x: t[idx('right_wrist')]![0] + 10, y: 0 }; // 0.2 x 50: correct at 0.2, wrong at 0.1
+    p.left_wrist = { x: t[idx('left_wrist')]![0] + 10.01, y: 0 }; // just outside 0.2
+    p.neck = { x: 1000, y: 1000 }; // wrong but...
+    t[idx('neck')] = [t[idx('neck')]![0], 0, 0]; // ...not visible: not counted
+    expect(acc.add(p, t)).toBe(true);
+    const noTorso = truth().map(([x, y]) => [x, y, 0] as AnnotatedJoint);
+    expect(acc.add(exact(noTorso), noTorso)).toBe(false);
+    const r = acc.result();
+    expect(r.images).toBe(1);
+    expect(r.skipped).toBe(1);
+    expect(r.perJoint.right_wrist!.pck).toEqual([1, 0]);
+    expect(r.perJoint.left_wrist!.pck).toEqual([0, 0]);
+    expect(r.perJoint.neck).toEqual({ pck: [null, null], count: 0 });
+    expect(r.perJoint.head_top!.pck).toEqual([1, 1]);
+    expect(r.limbMean[0]).toBeCloseTo(11 / 12, 10);
+    expect(r.limbMean[1]).toBeCloseTo(10 / 12, 10);
+  });
+
+  it('a joint the model does not predict has no score; the limb mean needs all 12 limb joints', () => {
+    const acc = new PckAccumulator(JOINTS);
+    const t = truth();
+    const p = exact(t);
+    delete p.head_top;
+    acc.add(p, t);
+    expect(acc.result().perJoint.head_top!.pck).toEqual([null, null]);
+    expect(acc.result().limbMean).toEqual([1, 1]);
+    const acc2 = new PckAccumulator(JOINTS);
+    const p2 = exact(t);
+    delete p2.left_ankle;
+    acc2.add(p2, t);
+    expect(acc2.result().limbMean).toEqual([null, null]);
+    expect(LIMB_JOINTS).toHaveLength(12);
+  });
+
+  it('the validation split is im08501..im09000 and train is the rest', () => {
+    const images = Array.from({ length: 9000 }, (_, i) => ({ file: `im${String(i + 1).padStart(5, '0')}.jpg`, width: 1, height: 1, joints: [] }));
+    const data: Lspet = { dir: '', jointNames: JOINTS, images: images.reverse() };
+    const val = selectSplit(data, 'val');
+    expect(val.map((r) => r.file)).toEqual(Array.from({ length: 500 }, (_, i) => `im${String(8501 + i).padStart(5, '0')}.jpg`));
+    expect(selectSplit(data, 'train')).toHaveLength(8500);
+    expect(selectSplit(data, 'val', 3).map((r) => r.file)).toEqual(['im08501.jpg', 'im08502.jpg', 'im08503.jpg']);
+  });
+});
