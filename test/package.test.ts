@@ -10,7 +10,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tinyModel, writeTempModel } from './helpers.js';
 
 function requireBuild() {
-  for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/tools.js', 'dist/tools.cjs']) {
+  for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/tools.js', 'dist/tools.cjs', 'dist/cli.js']) {
     if (!fs.existsSync(path.join(ROOT, f))) throw new Error(`${f} is missing: run npm run build first (npm test does)`);
   }
 }
@@ -27,6 +27,16 @@ describe('npm pack', () => {
     for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts', 'dist/tools.js', 'dist/tools.cjs']) {
       expect(files).toContain(f);
     }
+  });
+
+  it('ships the cpm-pose bin: package.json "bin" -> an executable dist/cli.js with a shebang', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.bin).toEqual({ 'cpm-pose': './dist/cli.js' });
+    expect(files).toContain('dist/cli.js');
+    const cli = path.join(ROOT, 'dist', 'cli.js');
+    expect(fs.readFileSync(cli, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+    expect(fs.statSync(cli).mode & 0o111).not.toBe(0);
+    expect(pkg.dependencies).toHaveProperty('sharp'); // the CLI decodes and draws with it
   });
 
   it('ships every model folder\'s model.json and weight shards', () => {
