@@ -34,7 +34,7 @@ def main(src, dst):
     ax.set_ylabel("PCK@0.2, mean of 12 limb joints (%)")
     n = r["accuracy"]["photos"]
     ax.set_title(f"Accuracy vs speed, LSPET validation ({n} photos), {r['date'][:10]}")
-    ax.set_xlim(left=0)
+    ax.set_xlim(0, 1.15 * max(x["medianMs"] for x in r["node"]))
     ax.set_ylim(bottom=0)
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=9)
