@@ -13,3 +13,5 @@ export { loadModel } from './weights/load.js';
 export type { ModelSource, PreloadedModel } from './weights/load.js';
 export type { ModelJson, ModelFiles } from './weights/format.js';
 export { defaultModelUrl } from './default-model.js';
+export { drawKeypoints, drawSkeleton, drawBeliefMap, heatColor, jointSide, DEFAULT_SIDE_COLORS } from './draw/index.js';
+export type { DrawContext, DrawView, SideColors, KeypointDrawOptions, SkeletonDrawOptions, BeliefMapDrawOptions } from './draw/index.js';

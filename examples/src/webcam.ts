@@ -1,0 +1,408 @@
+/**
+ * Webcam page: camera picker, start/stop, mirrored selfie view, skeleton with a score threshold,
+ * FPS and ms per frame, backend switch, stage selector and belief-map overlay.
+ *
+ * Each frame is first copied to a canvas, the pose is estimated on that copy, and then the copy and
+ * its pose are drawn together, so what is shown is exactly the frame the pose belongs to.
+ */
+import type { BackendName, PoseEstimator, PoseResult } from 'cpm-pose';
+import {
+  $, BACKENDS, Messages, StageStrip, fillSelect, initDebug, label, modelSummary,
+  renderPose, startEstimator, threadsInfo, urlSettings,
+} from './common';
+import { cameraProblem, cameraUnsupported } from './messages';
+
+const debug = initDebug('webcam');
+const settings = urlSettings();
+const ui = {
+  camera: $<HTMLSelectElement>('camera'),
+  start: $<HTMLButtonElement>('start'),
+  stop: $<HTMLButtonElement>('stop'),
+  mirror: $<HTMLInputElement>('mirror'),
+  backend: $<HTMLSelectElement>('backend'),
+  stages: $<HTMLSelectElement>('stages'),
+  threshold: $<HTMLInputElement>('threshold'),
+  thresholdValue: $<HTMLOutputElement>('threshold-value'),
+  overlay: $<HTMLInputElement>('overlay'),
+  joint: $<HTMLSelectElement>('joint'),
+  mapStage: $<HTMLSelectElement>('map-stage'),
+  status: $('status'),
+  view: $<HTMLCanvasElement>('view'),
+  placeholder: $('placeholder'),
+  fps: $('stat-fps'),
+  ms: $('stat-ms'),
+  score: $('stat-score'),
+  size: $('stat-size'),
+  backendStat: $('stat-backend'),
+  threads: $('stat-threads'),
+  model: $('model'),
+  video: $<HTMLVideoElement>('video'),
+};
+const messages = new Messages($('messages'), debug);
+const viewCtx = ui.view.getContext('2d')!;
+/** the frame being (or last) estimated: a copy of the video frame, never mirrored */
+const frame = document.createElement('canvas');
+const frameCtx = frame.getContext('2d', { willReadFrequently: true })!;
+const strip = new StageStrip($('strip'), (stage) => {
+  ui.overlay.checked = true;
+  ui.mapStage.value = String(stage);
+  redraw();
+});
+
+let estimator: PoseEstimator | undefined;
+let stream: MediaStream | undefined;
+let running = false;
+let loopDone: Promise<void> = Promise.resolve();
+let lastPose: PoseResult | undefined;
+let lastMirror = settings.mirror;
+
+/** Frames and estimator changes take turns: a backend switch waits for the frame in flight. */
+let chain: Promise<unknown> = Promise.resolve();
+function exclusive<T>(task: () => Promise<T>): Promise<T> {
+  const run = chain.then(task);
+  chain = run.catch(() => undefined);
+  return run;
+}
+
+function status(text: string): void {
+  ui.status.textContent = text;
+}
+
+function stagesToRun(): number {
+  return Number(ui.stages.value) || estimator?.model.stages || 1;
+}
+
+function overlayMap(): { joint: string; stage: number } | undefined {
+  if (!ui.overlay.checked || !ui.joint.value) return undefined;
+  return { joint: ui.joint.value, stage: Math.min(Number(ui.mapStage.value) || 1, lastPose?.stage ?? 1) };
+}
+
+function fillMapStages(): void {
+  const k = stagesToRun();
+  const keep = Number(ui.mapStage.value) || k;
+  fillSelect(ui.mapStage, Array.from({ length: k }, (_, i) => [String(i + 1), String(i + 1)]), String(Math.min(keep, k)));
+}
+
+/** After an estimator (re)start: controls that depend on the model. */
+function modelControls(est: PoseEstimator): void {
+  const T = est.model.stages;
+  fillSelect(ui.stages, Array.from({ length: T }, (_, i) => [String(i + 1), i + 1 === T ? `${i + 1} (all)` : String(i + 1)]),
+    String(Math.min(settings.stages ?? T, T)));
+  const joint = ui.joint.value || settings.overlayJoint;
+  fillSelect(ui.joint, [...est.model.joints, 'background'].map((n) => [n, label(n)]), joint);
+  fillMapStages();
+  ui.mapStage.value = String(stagesToRun());
+  ui.backend.value = est.backend;
+  ui.backendStat.textContent = est.backend.toUpperCase();
+  ui.model.textContent = modelSummary(est);
+  debug.backend = est.backend;
+}
+
+/** Runs the pose on a black frame of the camera's size: shader compilation and buffers happen now, not on the first real frame. */
+async function warmUp(est: PoseEstimator, width: number, height: number): Promise<void> {
+  const c = document.createElement('canvas');
+  c.width = width;
+  c.height = height;
+  const g = c.getContext('2d')!;
+  g.fillStyle = '#000';
+  g.fillRect(0, 0, width, height);
+  await est.estimatePose(c, { flipHorizontal: ui.mirror.checked, stages: est.model.stages, returnBeliefMaps: true });
+}
+
+async function setBackend(requested: BackendName): Promise<void> {
+  ui.backend.disabled = true;
+  ui.start.disabled = true;
+  await exclusive(async () => {
+    const old = estimator;
+    estimator = undefined;
+    old?.dispose();
+    messages.clear('webgl-unavailable');
+    messages.clear('backend-error');
+    messages.clear('model-error');
+    status(`Starting the ${requested.toUpperCase()} backend, loading and warming up the model…`);
+    try {
+      const { estimator: est, problem } = await startEstimator(requested, settings.model);
+      if (problem) messages.show(problem);
+      if (frame.width > 0) await warmUp(est, frame.width, frame.height);
+      estimator = est;
+      modelControls(est);
+      const threads = await threadsInfo(est.backend);
+      ui.threads.textContent = threads;
+      debug.threads = threads;
+      status(running ? 'Running.' : 'Ready. Press Start to open the camera.');
+    } catch (e) {
+      messages.show({ code: 'model-error', level: 'error', message: `The model could not be started: ${(e as Error).message}` });
+      status('No model: see the message above.');
+    }
+  });
+  ui.backend.disabled = false;
+  ui.start.disabled = running || !estimator;
+  if (!running && lastPose && estimator) await refresh();
+}
+
+async function listCameras(): Promise<void> {
+  if (!navigator.mediaDevices?.enumerateDevices) return;
+  const devices = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
+  const current = stream?.getVideoTracks()[0]?.getSettings().deviceId ?? ui.camera.value;
+  if (devices.length === 0) {
+    fillSelect(ui.camera, [['', 'default camera']]);
+    return;
+  }
+  fillSelect(ui.camera, devices.map((d, i) => [d.deviceId, d.label || `camera ${i + 1}`]), current);
+}
+
+function frameIsBlank(): boolean {
+  const n = 16;
+  const c = document.createElement('canvas');
+  c.width = n;
+  c.height = n;
+  const g = c.getContext('2d', { willReadFrequently: true })!;
+  g.drawImage(frame, 0, 0, n, n);
+  const d = g.getImageData(0, 0, n, n).data;
+  let max = 0;
+  for (let i = 0; i < d.length; i += 4) max = Math.max(max, (d[i]! + d[i + 1]! + d[i + 2]!) / 3);
+  return max < 24;
+}
+
+/** Resolves at the next video frame (or after 100 ms, so a stalled camera cannot hang the loop). */
+function nextFrame(video: HTMLVideoElement): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 100);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    if ('requestVideoFrameCallback' in video) video.requestVideoFrameCallback(done);
+    else requestAnimationFrame(done);
+  });
+}
+
+function sizeCanvases(w: number, h: number): void {
+  if (frame.width !== w || frame.height !== h) {
+    frame.width = w;
+    frame.height = h;
+  }
+  if (ui.view.width !== w || ui.view.height !== h) {
+    ui.view.width = w;
+    ui.view.height = h;
+  }
+  ui.size.textContent = `${w}×${h}`;
+}
+
+function redraw(): void {
+  if (!lastPose || !estimator) return;
+  renderPose(viewCtx, frame, lastPose, {
+    threshold: Number(ui.threshold.value),
+    mirror: lastMirror,
+    skeleton: estimator.model.skeleton,
+    ...(overlayMap() ? { map: overlayMap()! } : {}),
+    frameWidth: frame.width,
+    frameHeight: frame.height,
+  });
+  if (lastPose.beliefMaps && ui.joint.value) {
+    strip.render(frame, lastPose, ui.joint.value, lastMirror, frame.width, frame.height,
+      overlayMap()?.stage ?? 0, estimator.model.receptiveFields);
+  }
+}
+
+let frames = 0;
+let fps = 0;
+let msAvg = 0;
+let lastTime = 0;
+
+/** Estimates the pose on the frame canvas with the current settings and shows it. */
+async function estimateAndShow(est: PoseEstimator): Promise<void> {
+  const mirror = ui.mirror.checked;
+  const t0 = performance.now();
+  const pose = await est.estimatePose(frame, {
+    flipHorizontal: mirror,
+    stages: stagesToRun(),
+    returnBeliefMaps: ui.overlay.checked,
+  });
+  const now = performance.now();
+  const ms = now - t0;
+  lastPose = pose;
+  lastMirror = mirror;
+  redraw();
+  msAvg = msAvg ? 0.8 * msAvg + 0.2 * ms : ms;
+  ui.ms.textContent = `${ms.toFixed(0)} (avg ${msAvg.toFixed(0)})`;
+  ui.score.textContent = `${pose.score.toFixed(2)} (stage ${pose.stage})`;
+  const { beliefMaps: _maps, ...plain } = pose;
+  debug.last = { pose: plain, width: frame.width, height: frame.height, mirror, ms, frame: frames };
+  if (running) {
+    debug.history.push({ frame: frames, pose: plain, width: frame.width, height: frame.height, mirror });
+    if (debug.history.length > 20) debug.history.shift();
+  }
+}
+
+async function loop(): Promise<void> {
+  let sawPicture = false;
+  while (running) {
+    await nextFrame(ui.video);
+    if (!running) break;
+    await exclusive(async () => {
+      const est = estimator;
+      const w = ui.video.videoWidth;
+      const h = ui.video.videoHeight;
+      if (!running || !est || !w || !h) return;
+      sizeCanvases(w, h);
+      frameCtx.drawImage(ui.video, 0, 0, w, h);
+      if (!sawPicture) {
+        if (frameIsBlank()) {
+          status('Waiting for the camera picture…');
+          return;
+        }
+        sawPicture = true;
+        ui.placeholder.hidden = true;
+        status('Running.');
+      }
+      await estimateAndShow(est);
+      frames++;
+      debug.frames = frames;
+      const now = performance.now();
+      if (lastTime) fps = fps ? 0.8 * fps + 0.2 * (1000 / (now - lastTime)) : 1000 / (now - lastTime);
+      lastTime = now;
+      ui.fps.textContent = fps.toFixed(1);
+    }).catch((e: unknown) => {
+      messages.show({ code: 'model-error', level: 'error', message: `Pose estimation failed: ${(e as Error).message}` });
+    });
+  }
+}
+
+async function start(): Promise<void> {
+  if (running || !estimator) return;
+  for (const code of ['camera-denied', 'no-camera', 'camera-in-use', 'camera-unsupported', 'camera-error']) messages.clear(code);
+  if (!navigator.mediaDevices?.getUserMedia) {
+    messages.show(cameraUnsupported(window.isSecureContext));
+    return;
+  }
+  ui.start.disabled = true;
+  debug.state = 'starting';
+  status('Opening the camera…');
+  const deviceId = ui.camera.value;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: deviceId ? { deviceId: { exact: deviceId } } : { facingMode: 'user', width: { ideal: 640 }, height: { ideal: 480 } },
+    });
+  } catch (e) {
+    messages.show(cameraProblem(e));
+    debug.state = 'ready';
+    status('The camera did not start: see the message above.');
+    ui.start.disabled = false;
+    return;
+  }
+  await listCameras().catch(() => undefined);
+  ui.video.srcObject = stream;
+  try {
+    await ui.video.play();
+    if (!ui.video.videoWidth) await new Promise((r) => ui.video.addEventListener('loadeddata', r, { once: true }));
+  } catch (e) {
+    messages.show(cameraProblem(e));
+    closeStream();
+    debug.state = 'ready';
+    ui.start.disabled = false;
+    return;
+  }
+  sizeCanvases(ui.video.videoWidth, ui.video.videoHeight);
+  status('Warming up the model at the camera\'s frame size…');
+  await exclusive(async () => {
+    if (estimator) await warmUp(estimator, frame.width, frame.height);
+  });
+  frames = 0;
+  fps = 0;
+  lastTime = 0;
+  debug.frames = 0;
+  debug.history = [];
+  running = true;
+  debug.state = 'running';
+  ui.stop.disabled = false;
+  ui.camera.disabled = false;
+  loopDone = loop();
+}
+
+function closeStream(): void {
+  stream?.getTracks().forEach((t) => t.stop());
+  stream = undefined;
+  ui.video.srcObject = null;
+}
+
+/** Stops the camera; the last frame and its pose stay on screen (and can still be re-estimated). */
+async function stop(): Promise<void> {
+  if (!running) return;
+  running = false;
+  ui.stop.disabled = true;
+  await loopDone;
+  closeStream();
+  ui.start.disabled = !estimator;
+  debug.state = 'stopped';
+  status(lastPose ? 'Stopped. The last frame stays: change the stages, mirror or overlay to see them on it.' : 'Stopped.');
+}
+
+/** While stopped: estimate the still frame again with the current settings. */
+async function refresh(): Promise<void> {
+  if (running || !lastPose) {
+    redraw();
+    return;
+  }
+  await exclusive(async () => {
+    if (estimator) await estimateAndShow(estimator);
+  });
+}
+
+function init(): void {
+  fillSelect(ui.backend, BACKENDS.map((b) => [b, b.toUpperCase()]), settings.backend);
+  ui.mirror.checked = settings.mirror;
+  ui.overlay.checked = settings.overlay;
+  ui.threshold.value = String(settings.threshold);
+  ui.thresholdValue.value = Number(ui.threshold.value).toFixed(2);
+  ui.start.addEventListener('click', () => void start());
+  ui.stop.addEventListener('click', () => void stop());
+  ui.backend.addEventListener('change', () => void setBackend(ui.backend.value as BackendName));
+  ui.threshold.addEventListener('input', () => {
+    ui.thresholdValue.value = Number(ui.threshold.value).toFixed(2);
+    redraw();
+  });
+  ui.stages.addEventListener('change', () => {
+    fillMapStages();
+    ui.mapStage.value = ui.stages.value;
+    void refresh();
+  });
+  ui.mirror.addEventListener('change', () => void refresh());
+  ui.overlay.addEventListener('change', () => void refresh());
+  ui.joint.addEventListener('change', redraw);
+  ui.mapStage.addEventListener('change', redraw);
+  ui.camera.addEventListener('change', () => {
+    if (!running) return;
+    void stop().then(start);
+  });
+  navigator.mediaDevices?.addEventListener?.('devicechange', () => void listCameras().catch(() => undefined));
+  void listCameras().catch(() => undefined);
+  void setBackend(settings.backend).then(() => {
+    debug.state = estimator ? 'ready' : 'error';
+  });
+  debug.frameThumb = (n = 32) => thumb(n);
+}
+
+/**
+ * The last estimated frame (raw, not mirrored) as n x n grey levels (box averages), row-major: lets a
+ * test tell which frame of a known clip it was.
+ */
+function thumb(n: number): number[] {
+  const { width: w, height: h } = frame;
+  const d = frameCtx.getImageData(0, 0, w, h).data;
+  const sum = new Float64Array(n * n);
+  const cnt = new Float64Array(n * n);
+  for (let y = 0; y < h; y++) {
+    const row = Math.min(n - 1, Math.floor((y * n) / h)) * n;
+    for (let x = 0; x < w; x++) {
+      const i = (y * w + x) * 4;
+      const k = row + Math.min(n - 1, Math.floor((x * n) / w));
+      sum[k] += (d[i]! + d[i + 1]! + d[i + 2]!) / 3;
+      cnt[k]++;
+    }
+  }
+  return Array.from(sum, (s, k) => s / Math.max(1, cnt[k]!));
+}
+
+init();

@@ -1,0 +1,72 @@
+/**
+ * The image page in Chromium on one held-out LSPET photo: PCK@0.2 against the annotation, and the
+ * same keypoints on WebGL (SwiftShader) and WASM.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { accuracyEnforced, launch, LSPET, lspetRecord, openPage, pck, saveArtifact, waitForDemo, type DemoPose } from './helpers.js';
+import { PAGE_READY_MS, PARITY_PX, PARITY_SCORE, PCK_ALPHA, PCK_MIN, PCK_PHOTO } from './thresholds.js';
+
+describe(`image page on ${PCK_PHOTO}`, () => {
+  let browser: Browser;
+  const url = inject('demoUrl');
+  const poses: Partial<Record<'webgl' | 'wasm', DemoPose>> = {};
+  const accuracy = accuracyEnforced();
+
+  beforeAll(async () => {
+    browser = await launch([]);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  for (const backend of ['wasm', 'webgl'] as const) {
+    it(`${backend}: choosing the photo shows its pose, scores and belief maps; PCK@${PCK_ALPHA} against the annotation`, async () => {
+      const { page, errors } = await openPage(browser, `${url}image.html?backend=${backend}`);
+      try {
+        const ready = await waitForDemo(page, (s) => s.state === 'ready' || s.state === 'error', PAGE_READY_MS, errors);
+        expect(ready.state, errors.join(' | ')).toBe('ready');
+        expect(ready.backend).toBe(backend);
+        await page.setInputFiles('#file', path.join(LSPET, 'images', PCK_PHOTO));
+        const s = await waitForDemo(page, (x) => x.state === 'done' && x.image === PCK_PHOTO, PAGE_READY_MS, errors);
+        const { names, record } = lspetRecord(PCK_PHOTO);
+        expect([s.last!.width, s.last!.height]).toEqual([record.width, record.height]);
+        const pose = s.last!.pose;
+        expect(pose.keypoints.map((k) => k.name)).toEqual(names);
+        poses[backend] = pose;
+        // the page lists every joint's score and shows every stage's maps of every joint (+ background)
+        expect(await page.locator('#scores tr').count()).toBe(names.length);
+        expect(await page.locator('#grid .grid-row').count()).toBe(pose.stage);
+        expect(await page.locator('#grid figure').count()).toBe(pose.stage * (names.length + 1));
+        const r = pck(pose.keypoints, names, record.joints, PCK_ALPHA);
+        console.log(`[image ${backend}] ${PCK_PHOTO}: PCK@${PCK_ALPHA} ${r.pck.toFixed(2)} (${r.correct}/${r.total}), `
+          + `distance / torso per joint ${JSON.stringify(r.perJoint)}; ${s.last!.ms.toFixed(0)} ms; `
+          + `accuracy ${accuracy.enforced ? 'enforced' : `not enforced: ${accuracy.why}`}`);
+        saveArtifact(`image-${backend}.png`, await page.screenshot({ fullPage: true }));
+        if (accuracy.enforced) expect(r.pck).toBeGreaterThanOrEqual(PCK_MIN);
+        expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
+      } finally {
+        await page.context().close();
+      }
+    });
+  }
+
+  it(`WebGL and WASM agree within ${PARITY_PX} px and ${PARITY_SCORE} in score`, () => {
+    const a = poses.webgl;
+    const b = poses.wasm;
+    expect(a && b, 'both backends must have run').toBeTruthy();
+    let px = 0;
+    let sc = 0;
+    a!.keypoints.forEach((k, i) => {
+      const o = b!.keypoints[i]!;
+      expect(o.name).toBe(k.name);
+      px = Math.max(px, Math.hypot(k.x - o.x, k.y - o.y));
+      sc = Math.max(sc, Math.abs(k.score - o.score));
+    });
+    console.log(`[parity] max keypoint distance ${px.toExponential(2)} px, max score difference ${sc.toExponential(2)}`);
+    expect(px).toBeLessThanOrEqual(PARITY_PX);
+    expect(sc).toBeLessThanOrEqual(PARITY_SCORE);
+  });
+});

@@ -1,0 +1,132 @@
+/**
+ * The webcam page in Chromium with a fake camera playing ../shared/data/video/pose_1.mjpeg, on WebGL
+ * (SwiftShader) and on WASM: after warm-up, keypoints on consecutive frames; on the frame read back
+ * (identified in the clip by its pixels), shoulders, hips and wrists near pose_1.reference.json.
+ */
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import {
+  accuracyEnforced, clipReference, clipThumbs, demoState, fakeCameraArgs, launch, matchFrame, openPage,
+  saveArtifact, waitForDemo, type ReferenceFrame,
+} from './helpers.js';
+import {
+  CLIP_MATCH_MAX_RESIDUAL, CLIP_MATCH_THUMB as THUMB, FRAME_MARGIN, PAGE_READY_MS, REFERENCE_JOINTS, REFERENCE_MIN_NEAR, REFERENCE_TOLERANCE, WEBCAM_FRAMES, WEBCAM_FRAMES_MS,
+} from './thresholds.js';
+
+/** the reference's frame size (the clip is 576 x 576) */
+const CLIP_SIZE = 576;
+
+describe('webcam page with a fake camera', () => {
+  let browser: Browser;
+  let thumbs: Float64Array[];
+  let reference: ReferenceFrame[];
+  const url = inject('demoUrl');
+  const accuracy = accuracyEnforced();
+
+  beforeAll(async () => {
+    thumbs = clipThumbs(THUMB);
+    reference = clipReference();
+    expect(thumbs.length).toBe(reference.length);
+    browser = await launch(fakeCameraArgs());
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  for (const backend of ['webgl', 'wasm'] as const) {
+    it(`${backend}: keypoints on consecutive frames, near the reference on the frame read back`, async () => {
+      const { page, errors } = await openPage(browser, `${url}index.html?backend=${backend}`);
+      try {
+        const ready = await waitForDemo(page, (s) => s.state === 'ready' || s.state === 'error', PAGE_READY_MS, errors);
+        expect(ready.state, `page errors: ${errors.join(' | ')}`).toBe('ready');
+        expect(ready.backend).toBe(backend);
+        expect(ready.problems).toEqual([]);
+        expect(ready.crossOriginIsolated).toBe(true);
+        expect(await page.textContent('#stat-backend')).toBe(backend.toUpperCase());
+        // served cross-origin isolated: the wasm backend runs threaded (on WebGL: could)
+        expect(ready.threads).toMatch(backend === 'wasm' ? /WASM threads: on/ : /WASM threads: available/);
+        expect(await page.textContent('#stat-threads')).toBe(ready.threads);
+        expect(await page.isEnabled('#start')).toBe(true);
+
+        await page.click('#start');
+        await waitForDemo(page, (s) => s.frames >= WEBCAM_FRAMES, WEBCAM_FRAMES_MS, errors);
+        await page.click('#stop');
+        const s = await waitForDemo(page, (x) => x.state === 'stopped', 60_000, errors);
+        expect(s.problems).toEqual([]);
+
+        // consecutive frames, each with every keypoint finite and inside the frame (plus a margin)
+        const history = s.history!;
+        expect(history.length).toBeGreaterThanOrEqual(WEBCAM_FRAMES);
+        history.forEach((h, i) => {
+          if (i > 0) expect(h.frame).toBe(history[i - 1]!.frame + 1);
+          expect(h.pose.keypoints).toHaveLength(14);
+          for (const k of h.pose.keypoints) {
+            expect(Number.isFinite(k.x) && Number.isFinite(k.y) && k.score >= 0 && k.score <= 1, JSON.stringify(k)).toBe(true);
+            expect(k.x).toBeGreaterThan(-FRAME_MARGIN * h.width);
+            expect(k.x).toBeLessThan((1 + FRAME_MARGIN) * h.width);
+            expect(k.y).toBeGreaterThan(-FRAME_MARGIN * h.height);
+            expect(k.y).toBeLessThan((1 + FRAME_MARGIN) * h.height);
+          }
+        });
+
+        // the frame read back: which clip frame it was, and the reference pose there
+        const last = s.last!;
+        expect(last.mirror).toBe(true); // the demo's default selfie view
+        const thumb = await page.evaluate((n) => (window as unknown as { cpmDemo: { frameThumb: (n: number) => number[] } }).cpmDemo.frameThumb(n), THUMB);
+        const match = matchFrame(thumb, thumbs);
+        const mean = thumb.reduce((a, b) => a + b, 0) / thumb.length;
+        const variance = thumb.reduce((a, b) => a + (b - mean) ** 2, 0) / thumb.length;
+        expect(variance, 'the frame read back is blank').toBeGreaterThan(100);
+        // (the clip repeats movements, so a frame further away can look almost the same: no margin over the runner-up)
+        expect(match.residual, 'the frame read back is not a frame of the clip').toBeLessThan(CLIP_MATCH_MAX_RESIDUAL);
+        const ref = reference[match.index]!;
+        const sx = last.width / CLIP_SIZE;
+        const sy = last.height / CLIP_SIZE;
+        const torso = Math.hypot((ref.left_shoulder!.x - ref.right_hip!.x) * sx, (ref.left_shoulder!.y - ref.right_hip!.y) * sy);
+        const report = REFERENCE_JOINTS.map((name) => {
+          const k = last.pose.keypoints.find((p) => p.name === name)!;
+          const x = last.width - k.x; // mirrored view -> raw frame (names are the person's own either way)
+          const d = Math.hypot(x - ref[name]!.x * sx, k.y - ref[name]!.y * sy) / torso;
+          return { name, d: Number(d.toFixed(2)), score: Number(k.score.toFixed(2)) };
+        });
+        const near = report.filter((r) => r.d <= REFERENCE_TOLERANCE).length;
+        console.log(`[webcam ${backend}] clip frame ${match.index} (residual ${match.residual.toFixed(1)}, next best ${match.runnerUp.toFixed(1)}), `
+          + `${near}/${report.length} joints within ${REFERENCE_TOLERANCE} torso of the reference: ${JSON.stringify(report)}; `
+          + `${last.ms.toFixed(0)} ms/frame; accuracy ${accuracy.enforced ? 'enforced' : `not enforced: ${accuracy.why}`}`);
+
+        // a screenshot of the page as it stands (the clip's last frame with its pose)
+        saveArtifact(`webcam-${backend}.png`, await page.screenshot({ fullPage: true }));
+
+        if (accuracy.enforced) expect(near, JSON.stringify(report)).toBeGreaterThanOrEqual(REFERENCE_MIN_NEAR);
+        expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
+      } finally {
+        await page.context().close();
+      }
+    });
+  }
+
+  it('shows the stage strip and changes the stages on the still frame after Stop', async () => {
+    const { page, errors } = await openPage(browser, `${url}index.html?backend=wasm`);
+    try {
+      await waitForDemo(page, (s) => s.state === 'ready', PAGE_READY_MS, errors);
+      await page.click('#start');
+      await waitForDemo(page, (s) => s.frames >= 1, WEBCAM_FRAMES_MS, errors);
+      await page.click('#stop');
+      const before = await waitForDemo(page, (s) => s.state === 'stopped', 60_000, errors);
+      expect(before.last!.pose.stage).toBe(3);
+      expect(await page.locator('#strip figure').count()).toBe(3);
+      await page.selectOption('#stages', '1');
+      const after = await waitForDemo(page, (s) => s.last?.pose.stage === 1, 60_000, errors);
+      expect(after.last!.width).toBe(before.last!.width);
+      expect(await page.locator('#strip figure').count()).toBe(1);
+      // mirror off: the same still frame, estimated again unmirrored
+      await page.uncheck('#mirror');
+      const raw = await waitForDemo(page, (s) => s.last?.mirror === false, 60_000, errors);
+      expect(raw.last!.pose.stage).toBe(1);
+      expect((await demoState(page)).problems).toEqual([]);
+    } finally {
+      await page.context().close();
+    }
+  });
+});
