@@ -71,8 +71,8 @@ def write_model(model, spec, folder, name, float16=False, provenance=None, refin
         "name": name,
         "config": model.cfg,
         "joints": spec["joint_names"],
-        "flipPairs": sorted({tuple(sorted((spec["joint_names"].index(a), spec["joint_names"].index(b))))
-                             for a, b in spec["flip_pairs"]}),
+        "flipPairs": [list(p) for p in sorted({tuple(sorted((spec["joint_names"].index(a), spec["joint_names"].index(b))))
+                                                  for a, b in spec["flip_pairs"]})],
         "skeleton": [[spec["joint_names"].index(a), spec["joint_names"].index(b)] for a, b in spec["skeleton"]],
         "preprocess": PREPROCESS,
         "output": {"kind": "spatial-softmax", "background": True},

@@ -89,4 +89,4 @@ def test_custom_keypoints_from_one_json_file(tmp_path):
     assert doc["joints"] == names
     assert doc["flipPairs"] == [[0, 1]]  # inferred from the left_/right_ names
     assert doc["skeleton"] == [[0, 2], [1, 2], [2, 3]]  # from the annotation file
-    assert doc["weightsManifest"][0]["weights"][-1]["shape"] == [1, 1, 12, 5]  # 4 joints + background
+    assert doc["weightsManifest"][0]["weights"][-2]["shape"] == [1, 1, 12, 5]  # out kernel: 4 joints + background
