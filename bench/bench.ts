@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
-import { createEstimator, type PoseEstimator } from '../src/index.js';
+import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, type PoseEstimator } from '../src/index.js';
 import { DEFAULT_MODEL_NAME } from '../src/default-model.js';
 import { selectBackend } from '../src/tools.js';
 import { runBrowserBench, type BrowserBenchResult } from './browser.js';
@@ -208,6 +208,7 @@ if (!a['no-browser']) {
     },
     variants: [
       { backend: 'wasm' },
+      { backend: 'wasm', threads: os.cpus().length },
       // SwiftShader is slow: fewer frames
       { backend: 'webgl', frames: Math.min(BROWSER_FRAMES, 4), rounds: 1, warmup: 1 },
     ],
@@ -316,8 +317,10 @@ function browserTable(b: BrowserResult): string {
 
 function browserTitle(b: BrowserResult): string {
   if (b.backend === 'wasm') {
-    return `WASM (SIMD ${b.wasmSimdSupported ? 'on' : 'off'}, threads ${b.wasmThreadsSupported ? 'supported' : 'not supported'}; `
-      + `TF.js's default thread pool used ${b.wasmThreads} of ${b.hardwareConcurrency} logical cores)`;
+    const requested = /threads=(\d+)/.exec(b.query)?.[1];
+    return `WASM, ${requested ? `${requested} threads requested (\`numThreads: ${requested}\`)` : 'TF.js default threads'} `
+      + `(SIMD ${b.wasmSimdSupported ? 'on' : 'off'}, threads ${b.wasmThreadsSupported ? 'supported' : 'not supported'}, `
+      + `${b.hardwareConcurrency} logical cores; TF.js reports ${b.wasmThreads} thread${b.wasmThreads === 1 ? '' : 's'})`;
   }
   return `WebGL (${b.webglRenderer ?? 'unknown renderer'})`;
 }
@@ -345,7 +348,7 @@ ${summaryTable(node)}
   hip, else right shoulder to left hip), mean over the ${LIMB_JOINTS.length} limb joints (shoulders, elbows, wrists, hips, knees,
   ankles), on the LSPET validation split (${results.accuracy.photos} photos, ${results.accuracy.counted} with a torso diameter, ${results.accuracy.skipped} skipped).
 - **median / p90 ms**: one whole \`estimatePose\` call (pixels in, keypoints out: conversion, letterbox, network,
-  decoding${' '}— for cpm-pose with its default per-call options) on a decoded photo, ${results.speed.frames} photos x ${results.speed.rounds} rounds
+  decoding; for cpm-pose with its default per-call options, \`${JSON.stringify(DEFAULT_ESTIMATE_OPTIONS)}\`, and \`stages\`) on a decoded photo, ${results.speed.frames} photos x ${results.speed.rounds} rounds
   after ${results.speed.warmup} warm-up calls, all models interleaved round by round. **vs Lightning**: median / MoveNet Lightning's median in this run.
 - **cold start**: a fresh Node process: import (TF.js, wasm backend, the library as built in \`dist/\`), model load
   (backend start, model files, graph; cpm-pose's \`createEstimator\` includes its warm-up) and the first frame; median of ${results.speed.coldRuns} runs.
