@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   createEstimator, drawBeliefMap, drawKeypoints, drawSkeleton, isPoseError, jointSide, DEFAULT_SIDE_COLORS,
-  type BackendName, type PoseEstimator, type PoseResult,
+  type BackendName, type BeliefMaps, type Keypoint, type PoseEstimator, type PoseResult,
 } from 'cpm-pose';
 import { webglUnavailable, type Problem } from './messages';
 
@@ -21,6 +21,7 @@ export const DEMO_DEFAULTS = {
   mirror: true,
   overlay: true,
   overlayJoint: 'right_wrist',
+  region: true,
 };
 
 export const BACKENDS: BackendName[] = ['webgl', 'wasm', 'cpu'];
@@ -36,6 +37,7 @@ export function urlSettings(search = location.search) {
     threshold: num('threshold') ?? DEMO_DEFAULTS.threshold,
     mirror: bool('mirror') ?? DEMO_DEFAULTS.mirror,
     overlay: bool('overlay') ?? DEMO_DEFAULTS.overlay,
+    region: bool('crop') ?? DEMO_DEFAULTS.region,
     overlayJoint: p.get('joint') ?? DEMO_DEFAULTS.overlayJoint,
     stages: num('stages'),
     /** a model.json URL to try instead of the bundled model */
@@ -67,9 +69,9 @@ export interface DemoDebug {
   /** frames with a pose since the camera started (webcam) */
   frames: number;
   /** the last few frames' poses, oldest first (webcam) */
-  history: Array<{ frame: number; pose: PoseResult; width: number; height: number; mirror: boolean }>;
+  history: Array<{ frame: number; pose: ShownPose; width: number; height: number; mirror: boolean }>;
   last?: {
-    pose: PoseResult;
+    pose: ShownPose;
     width: number;
     height: number;
     mirror: boolean;
@@ -193,6 +195,17 @@ export function drawFrame(ctx: CanvasRenderingContext2D, source: CanvasImageSour
   ctx.restore();
 }
 
+/** What the pages draw: a PoseResult, or a tracked pose from the video API. */
+export interface ShownPose {
+  keypoints: Keypoint[];
+  score: number;
+  stage: number;
+  beliefMaps?: BeliefMaps[];
+  /** the frame rectangle the network saw, and how it was chosen ('image', 'crop', 'roi', 'track') */
+  region?: { x: number; y: number; width: number; height: number };
+  framing?: string;
+}
+
 export interface OverlayOptions {
   threshold: number;
   /** the pose was estimated with flipHorizontal (frame drawn mirrored, pose already in the mirrored frame) */
@@ -200,18 +213,36 @@ export interface OverlayOptions {
   skeleton: Array<[number, number]>;
   /** belief map to overlay: joint name and stage (1-based), or none */
   map?: { joint: string; stage: number };
+  /** outline the region the network saw (the person crop of the second pass, or the tracked crop) */
+  showRegion: boolean;
   frameWidth: number;
   frameHeight: number;
 }
 
-/** Frame, belief map, skeleton and keypoints on one canvas. */
-export function renderPose(ctx: CanvasRenderingContext2D, source: CanvasImageSource, pose: PoseResult, o: OverlayOptions): void {
+/** Frame, belief map, crop box, skeleton and keypoints on one canvas. */
+export function renderPose(ctx: CanvasRenderingContext2D, source: CanvasImageSource, pose: ShownPose, o: OverlayOptions): void {
   drawFrame(ctx, source, o.mirror);
   const view = { frameWidth: o.frameWidth, frameHeight: o.frameHeight };
   const maps = o.map && pose.beliefMaps?.find((m) => m.stage === o.map!.stage);
   if (o.map && maps) drawBeliefMap(ctx, maps, o.map.joint, view);
+  if (o.showRegion && pose.region && pose.framing && pose.framing !== 'image') drawRegion(ctx, pose.region, pose.framing, view);
   drawSkeleton(ctx, pose.keypoints, o.skeleton, { ...view, minScore: o.threshold });
   drawKeypoints(ctx, pose.keypoints, { ...view, minScore: o.threshold });
+}
+
+function drawRegion(ctx: CanvasRenderingContext2D, r: NonNullable<ShownPose['region']>, framing: string, view: { frameWidth: number; frameHeight: number }): void {
+  const sx = ctx.canvas.width / view.frameWidth;
+  const sy = ctx.canvas.height / view.frameHeight;
+  const unit = Math.max(1, Math.max(ctx.canvas.width, ctx.canvas.height) / 400);
+  ctx.save();
+  ctx.setLineDash([6 * unit, 4 * unit]);
+  ctx.lineWidth = unit;
+  ctx.strokeStyle = 'rgba(255,255,255,0.75)';
+  ctx.strokeRect(r.x * sx, r.y * sy, r.width * sx, r.height * sy);
+  ctx.font = `${Math.round(11 * unit)}px system-ui, sans-serif`;
+  ctx.fillStyle = 'rgba(255,255,255,0.85)';
+  ctx.fillText(framing, r.x * sx + 4 * unit, r.y * sy + 13 * unit);
+  ctx.restore();
 }
 
 /**
@@ -223,7 +254,7 @@ export class StageStrip {
 
   constructor(private readonly box: HTMLElement, private readonly onPick: (stage: number) => void) {}
 
-  render(source: CanvasImageSource, pose: PoseResult, joint: string, mirror: boolean, frameWidth: number, frameHeight: number, selected: number, receptiveFields: number[]): void {
+  render(source: CanvasImageSource, pose: ShownPose, joint: string, mirror: boolean, frameWidth: number, frameHeight: number, selected: number, receptiveFields: number[]): void {
     const maps = pose.beliefMaps ?? [];
     this.ensure(maps.length);
     const w = 200;
@@ -243,7 +274,7 @@ export class StageStrip {
       fig.classList.toggle('selected', m.stage === selected);
       const k = pose.keypoints.find((p) => p.name === joint);
       fig.querySelector('figcaption')!.textContent =
-        `stage ${m.stage} · RF ${receptiveFields[i] ?? '?'} px · peak ${(100 * max).toFixed(0)}%${m.stage === pose.stage && k ? ` · score ${k.score.toFixed(2)}` : ''}`;
+        `stage ${m.stage} · RF ${receptiveFields[i] ?? '?'} px · peak cell ${(100 * max).toFixed(1)}%${m.stage === pose.stage && k ? ` · score ${k.score.toFixed(2)}` : ''}`;
     });
   }
 

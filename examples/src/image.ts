@@ -18,6 +18,7 @@ const ui = {
   threshold: $<HTMLInputElement>('threshold'),
   thresholdValue: $<HTMLOutputElement>('threshold-value'),
   overlay: $<HTMLInputElement>('overlay'),
+  region: $<HTMLInputElement>('region'),
   joint: $<HTMLSelectElement>('joint'),
   mapStage: $<HTMLSelectElement>('map-stage'),
   status: $('status'),
@@ -111,7 +112,7 @@ async function estimate(): Promise<void> {
     pose = await est.estimatePose(img, { stages: Number(ui.stages.value) || est.model.stages, returnBeliefMaps: true });
     const ms = performance.now() - t0;
     ui.ms.textContent = ms.toFixed(0);
-    ui.score.textContent = `${pose.score.toFixed(2)} (stage ${pose.stage})`;
+    ui.score.textContent = `${pose.score.toFixed(2)} (stage ${pose.stage}, ${pose.framing})`;
     const { beliefMaps: _maps, ...plain } = pose;
     debug.last = { pose: plain, width: img.naturalWidth, height: img.naturalHeight, mirror: false, ms, frame: 0 };
     debug.image = imageName;
@@ -137,6 +138,7 @@ function redraw(): void {
     threshold: Number(ui.threshold.value),
     mirror: false,
     skeleton: estimator.model.skeleton,
+    showRegion: ui.region.checked,
     ...(map ? { map } : {}),
     frameWidth: w,
     frameHeight: h,
@@ -236,6 +238,7 @@ async function loadFile(file: File): Promise<void> {
 function init(): void {
   fillSelect(ui.backend, BACKENDS.map((b) => [b, b.toUpperCase()]), settings.backend);
   ui.overlay.checked = settings.overlay;
+  ui.region.checked = settings.region;
   ui.threshold.value = String(settings.threshold);
   ui.thresholdValue.value = Number(ui.threshold.value).toFixed(2);
   ui.file.addEventListener('change', () => {
@@ -262,7 +265,7 @@ function init(): void {
     ui.thresholdValue.value = Number(ui.threshold.value).toFixed(2);
     redraw();
   });
-  for (const e of [ui.overlay, ui.joint, ui.mapStage]) e.addEventListener('change', redraw);
+  for (const e of [ui.overlay, ui.joint, ui.mapStage, ui.region]) e.addEventListener('change', redraw);
   void setBackend(settings.backend).then(() => {
     if (debug.state === 'loading') debug.state = estimator ? 'ready' : 'error';
   });

@@ -5,10 +5,10 @@
  * Each frame is first copied to a canvas, the pose is estimated on that copy, and then the copy and
  * its pose are drawn together, so what is shown is exactly the frame the pose belongs to.
  */
-import type { BackendName, PoseEstimator, PoseResult } from 'cpm-pose';
+import type { BackendName, PoseEstimator } from 'cpm-pose';
 import {
   $, BACKENDS, Messages, StageStrip, fillSelect, initDebug, label, modelSummary,
-  renderPose, startEstimator, threadsInfo, urlSettings,
+  renderPose, startEstimator, threadsInfo, urlSettings, type ShownPose,
 } from './common';
 import { cameraProblem, cameraUnsupported } from './messages';
 
@@ -24,6 +24,7 @@ const ui = {
   threshold: $<HTMLInputElement>('threshold'),
   thresholdValue: $<HTMLOutputElement>('threshold-value'),
   overlay: $<HTMLInputElement>('overlay'),
+  region: $<HTMLInputElement>('region'),
   joint: $<HTMLSelectElement>('joint'),
   mapStage: $<HTMLSelectElement>('map-stage'),
   status: $('status'),
@@ -53,7 +54,7 @@ let estimator: PoseEstimator | undefined;
 let stream: MediaStream | undefined;
 let running = false;
 let loopDone: Promise<void> = Promise.resolve();
-let lastPose: PoseResult | undefined;
+let lastPose: ShownPose | undefined;
 let lastMirror = settings.mirror;
 
 /** Frames and estimator changes take turns: a backend switch waits for the frame in flight. */
@@ -195,6 +196,7 @@ function redraw(): void {
     threshold: Number(ui.threshold.value),
     mirror: lastMirror,
     skeleton: estimator.model.skeleton,
+    showRegion: ui.region.checked,
     ...(overlayMap() ? { map: overlayMap()! } : {}),
     frameWidth: frame.width,
     frameHeight: frame.height,
@@ -226,7 +228,7 @@ async function estimateAndShow(est: PoseEstimator): Promise<void> {
   redraw();
   msAvg = msAvg ? 0.8 * msAvg + 0.2 * ms : ms;
   ui.ms.textContent = `${ms.toFixed(0)} (avg ${msAvg.toFixed(0)})`;
-  ui.score.textContent = `${pose.score.toFixed(2)} (stage ${pose.stage})`;
+  ui.score.textContent = `${pose.score.toFixed(2)} (stage ${pose.stage}${pose.framing ? `, ${pose.framing}` : ''})`;
   const { beliefMaps: _maps, ...plain } = pose;
   debug.last = { pose: plain, width: frame.width, height: frame.height, mirror, ms, frame: frames };
   if (running) {
@@ -354,6 +356,7 @@ function init(): void {
   fillSelect(ui.backend, BACKENDS.map((b) => [b, b.toUpperCase()]), settings.backend);
   ui.mirror.checked = settings.mirror;
   ui.overlay.checked = settings.overlay;
+  ui.region.checked = settings.region;
   ui.threshold.value = String(settings.threshold);
   ui.thresholdValue.value = Number(ui.threshold.value).toFixed(2);
   ui.start.addEventListener('click', () => void start());
@@ -372,6 +375,7 @@ function init(): void {
   ui.overlay.addEventListener('change', () => void refresh());
   ui.joint.addEventListener('change', redraw);
   ui.mapStage.addEventListener('change', redraw);
+  ui.region.addEventListener('change', redraw);
   ui.camera.addEventListener('change', () => {
     if (!running) return;
     void stop().then(start);

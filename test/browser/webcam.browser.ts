@@ -106,12 +106,16 @@ describe('webcam page with a fake camera', () => {
     });
   }
 
-  it('shows the stage strip and changes the stages on the still frame after Stop', async () => {
+  it('switches the backend while running; after Stop, shows the stage strip and re-estimates the still frame', async () => {
     const { page, errors } = await openPage(browser, `${url}index.html?backend=wasm`);
     try {
       await waitForDemo(page, (s) => s.state === 'ready', PAGE_READY_MS, errors);
       await page.click('#start');
-      await waitForDemo(page, (s) => s.frames >= 1, WEBCAM_FRAMES_MS, errors);
+      const first = await waitForDemo(page, (s) => s.frames >= 1, WEBCAM_FRAMES_MS, errors);
+      // WASM -> CPU while the camera runs: the loop waits for the new estimator and goes on
+      await page.selectOption('#backend', 'cpu');
+      await waitForDemo(page, (s) => s.backend === 'cpu' && s.frames >= first.frames + 2, WEBCAM_FRAMES_MS, errors);
+      expect(await page.textContent('#stat-backend')).toBe('CPU');
       await page.click('#stop');
       const before = await waitForDemo(page, (s) => s.state === 'stopped', 60_000, errors);
       expect(before.last!.pose.stage).toBe(3);
