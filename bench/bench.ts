@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --data ../shared/data/lspet] [--limit N] [--frames 20] [--rounds 5] [--cold-runs 3]
+ * npm run bench [-- --data ../shared/data/lspet] [--limit N] [--frames 20] [--rounds 10] [--cold-runs 5]
  *               [--no-browser] [--out docs]
  *
  * cpm-pose side by side with MoveNet, in one run on this machine:
@@ -37,16 +37,16 @@ import { LIMB_JOINTS, markdownTable, pct, type PckResult } from './pck.js';
 import { quantile, timeInterleaved, type Timed } from './timing.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const USAGE = 'usage: npm run bench [-- --data ../shared/data/lspet] [--limit N] [--frames 20] [--rounds 5] [--warmup 5] [--cold-runs 3] [--browser-frames 10] [--no-browser] [--out docs]';
+const USAGE = 'usage: npm run bench [-- --data ../shared/data/lspet] [--limit N] [--frames 20] [--rounds 10] [--warmup 5] [--cold-runs 5] [--browser-frames 10] [--no-browser] [--out docs]';
 
 const { values: a } = parseArgs({
   options: {
     data: { type: 'string', default: path.join(ROOT, '..', 'shared', 'data', 'lspet') },
     limit: { type: 'string' },
     frames: { type: 'string', default: '20' },
-    rounds: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '10' },
     warmup: { type: 'string', default: '5' },
-    'cold-runs': { type: 'string', default: '3' },
+    'cold-runs': { type: 'string', default: '5' },
     'browser-frames': { type: 'string', default: '10' },
     'no-browser': { type: 'boolean', default: false },
     out: { type: 'string' },
