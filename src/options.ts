@@ -154,3 +154,120 @@ export function validateEstimateOptions(options: unknown, maxStages: number): Re
   if (o.roi !== undefined) r.roi = checkRoi(o.roi);
   return r;
 }
+
+// ---------------------------------------------------------------- video: PoseTracker
+
+/** One Euro filter parameters (src/video/one-euro.ts); speeds in pose sizes per second. */
+export interface SmoothingOptions {
+  /** cutoff at rest, Hz: lower = steadier, more lag when slow */
+  minCutoff?: number;
+  /** cutoff increase per pose size per second of speed, Hz: higher = less lag when moving */
+  beta?: number;
+  /** cutoff of the speed estimate, Hz */
+  dCutoff?: number;
+}
+
+export interface TrackerOptions {
+  /** crop each frame around the previous frame's pose (one pass); default true. false: every frame as a still image */
+  tracking?: boolean;
+  /** One Euro filter on the keypoints, driven by the timestamps: true (default parameters), false, or parameters */
+  smoothing?: boolean | SmoothingOptions;
+  /** run stages 1..k on every frame; default: all stages. Not with budgetMs */
+  stages?: number;
+  /** choose the number of stages per frame to fit this many milliseconds. Not with stages */
+  budgetMs?: number;
+  /** the frames are mirror images (selfie view): as estimatePose's flipHorizontal. Default false */
+  flipHorizontal?: boolean;
+  /** whole-frame detection (first frame, after a loss, or tracking off) in two passes; default true */
+  cropPass?: boolean;
+  /** a pose scoring below this is lost (nobody in view): the next frame is detected on the whole frame. Default 0.05 */
+  minPoseScore?: number;
+  /**
+   * a tracked frame scoring below this fraction of the running mean score of the tracked frames is
+   * re-detected on the whole frame at once (the person left the crop). Default 0.6
+   */
+  minScoreRatio?: number;
+  /** return the belief maps of the pass the keypoints come from; default false */
+  returnBeliefMaps?: boolean;
+}
+
+export interface ResolvedTrackerOptions {
+  tracking: boolean;
+  smoothing: Required<SmoothingOptions> | false;
+  stages: number;
+  budgetMs: number | undefined;
+  flipHorizontal: boolean;
+  cropPass: boolean;
+  minPoseScore: number;
+  minScoreRatio: number;
+  returnBeliefMaps: boolean;
+}
+
+/** The One Euro parameters of `smoothing: true`. */
+export const DEFAULT_SMOOTHING: Readonly<Required<SmoothingOptions>> = Object.freeze({
+  minCutoff: 1,
+  beta: 20,
+  dCutoff: 1,
+});
+
+/** `stages: undefined` means all of the model's stages. */
+export const DEFAULT_TRACKER_OPTIONS: Readonly<Omit<ResolvedTrackerOptions, 'stages' | 'smoothing'> & { stages: number | undefined; smoothing: boolean }> = Object.freeze({
+  tracking: true,
+  smoothing: true,
+  stages: undefined,
+  budgetMs: undefined,
+  flipHorizontal: false,
+  cropPass: true,
+  minPoseScore: 0.05,
+  minScoreRatio: 0.6,
+  returnBeliefMaps: false,
+});
+
+/** Validates PoseTracker's options for a model with `maxStages` stages and fills in defaults. */
+export function validateTrackerOptions(options: unknown, maxStages: number): ResolvedTrackerOptions {
+  const o = checkObject(options, 'tracker option', Object.keys(DEFAULT_TRACKER_OPTIONS));
+  const r: ResolvedTrackerOptions = {
+    ...DEFAULT_TRACKER_OPTIONS,
+    stages: maxStages,
+    smoothing: { ...DEFAULT_SMOOTHING },
+  };
+  for (const key of ['tracking', 'flipHorizontal', 'cropPass', 'returnBeliefMaps'] as const) {
+    if (o[key] !== undefined) {
+      if (typeof o[key] !== 'boolean') throw invalid(`${key} must be true or false, got ${JSON.stringify(o[key])}`);
+      r[key] = o[key] as boolean;
+    }
+  }
+  if (o.smoothing === false) r.smoothing = false;
+  else if (o.smoothing !== undefined && o.smoothing !== true) {
+    const s = checkObject(o.smoothing, 'smoothing option', Object.keys(DEFAULT_SMOOTHING));
+    const p = { ...DEFAULT_SMOOTHING };
+    for (const key of Object.keys(DEFAULT_SMOOTHING) as Array<keyof SmoothingOptions>) {
+      const v = s[key];
+      if (v === undefined) continue;
+      const ok = typeof v === 'number' && Number.isFinite(v) && (key === 'beta' ? v >= 0 : v > 0);
+      if (!ok) throw invalid(`smoothing.${key} must be a ${key === 'beta' ? 'non-negative' : 'positive'} number, got ${JSON.stringify(v)}`);
+      p[key] = v as number;
+    }
+    r.smoothing = p;
+  }
+  if (o.stages !== undefined && o.budgetMs !== undefined) throw invalid('give either stages (fixed) or budgetMs (chosen per frame), not both');
+  if (o.stages !== undefined) {
+    if (!Number.isInteger(o.stages) || (o.stages as number) < 1 || (o.stages as number) > maxStages) {
+      throw invalid(`stages must be an integer from 1 to ${maxStages}, got ${JSON.stringify(o.stages)}`);
+    }
+    r.stages = o.stages as number;
+  }
+  if (o.budgetMs !== undefined) {
+    if (typeof o.budgetMs !== 'number' || !Number.isFinite(o.budgetMs) || o.budgetMs <= 0) {
+      throw invalid(`budgetMs must be a positive number of milliseconds, got ${JSON.stringify(o.budgetMs)}`);
+    }
+    r.budgetMs = o.budgetMs;
+  }
+  for (const key of ['minPoseScore', 'minScoreRatio'] as const) {
+    const v = o[key];
+    if (v === undefined) continue;
+    if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw invalid(`${key} must be a number from 0 to 1, got ${JSON.stringify(v)}`);
+    r[key] = v;
+  }
+  return r;
+}

@@ -3,6 +3,7 @@ import { ensureBackend, selectBackend, type BackendName } from '../backend/backe
 import { decodeMaps, flipPermutation, normaliseMaps, type MapView } from '../decode/decode.js';
 import { defaultModelUrl, defaultShardUrls, DEFAULT_MODEL_NAME } from '../default-model.js';
 import { PoseError } from '../errors.js';
+import type { CpmConfig } from '../model/config.js';
 import { buildCpmGraph, type CpmGraph } from '../model/graph.js';
 import { receptiveFields } from '../model/receptive-field.js';
 import {
@@ -24,6 +25,9 @@ import type { BeliefMaps, Framing, ModelInfo, PoseEstimator, PoseResult } from '
  * tensors or reads, and each gets its own result.
  */
 let queue: Promise<unknown> = Promise.resolve();
+
+/** A crop in frame pixels, or a function of the frame's size that returns it. */
+export type CropSpec = Roi | ((imageWidth: number, imageHeight: number) => Roi);
 function enqueue<T>(task: () => Promise<T>): Promise<T> {
   const run = queue.then(task);
   queue = run.catch(() => undefined);
@@ -69,6 +73,24 @@ class Estimator implements PoseEstimator {
   }
 
   estimatePose(input: PoseInput, options?: EstimateOptions): Promise<PoseResult> {
+    return this.queued(input, options, undefined);
+  }
+
+  /**
+   * Internal (video tracking): one pass on a person crop in frame pixels, not clipped (the part
+   * past the image is padding), like the second pass of two-pass inference. `options.roi` and
+   * `options.cropPass` do not apply.
+   */
+  estimateOnCrop(input: PoseInput, crop: CropSpec, options?: EstimateOptions): Promise<PoseResult> {
+    return this.queued(input, options, crop);
+  }
+
+  /** Internal: the graph's config and number of maps. */
+  graphConfig(): { config: CpmConfig; numMaps: number } {
+    return { config: this.graph.config, numMaps: this.graph.numMaps };
+  }
+
+  private queued(input: PoseInput, options: EstimateOptions | undefined, crop: CropSpec | undefined): Promise<PoseResult> {
     if (this._disposed) return Promise.reject(disposedError());
     let opts: ResolvedEstimateOptions;
     try {
@@ -80,7 +102,7 @@ class Estimator implements PoseEstimator {
     return enqueue(async () => {
       try {
         if (this._disposed) throw disposedError();
-        return await this.run(input, opts);
+        return await this.run(input, opts, crop);
       } finally {
         this.pending--;
         if (this._disposed && this.pending === 0) this.free();
@@ -116,10 +138,14 @@ class Estimator implements PoseEstimator {
     this.graph.dispose();
   }
 
-  private async run(input: PoseInput, opts: ResolvedEstimateOptions): Promise<PoseResult> {
+  private async run(input: PoseInput, opts: ResolvedEstimateOptions, givenCrop?: CropSpec): Promise<PoseResult> {
     await ensureBackend(this.backend);
     const image = toImageTensor(input);
     try {
+      if (givenCrop) {
+        const c = typeof givenCrop === 'function' ? givenCrop(image.width, image.height) : givenCrop;
+        return await this.pass(image, opts, 'crop', c, opts.returnBeliefMaps);
+      }
       if (opts.roi) return await this.pass(image, opts, 'roi', opts.roi, opts.returnBeliefMaps);
       if (!opts.cropPass) return await this.pass(image, opts, 'image', undefined, opts.returnBeliefMaps);
       const first = await this.pass(image, opts, 'image', undefined, false);
@@ -190,6 +216,23 @@ class Estimator implements PoseEstimator {
       tf.dispose(outputs);
     }
   }
+}
+
+/**
+ * Internal (the video tracker): one pass of `estimator` on a person crop of `input` (frame pixels,
+ * padded where it extends past the image). The estimator must come from createEstimator.
+ */
+export function estimateOnCrop(estimator: PoseEstimator, input: PoseInput, crop: CropSpec, options?: EstimateOptions): Promise<PoseResult> {
+  if (!(estimator instanceof Estimator)) {
+    return Promise.reject(new PoseError('INVALID_OPTION', 'the estimator must be one made by createEstimator()'));
+  }
+  return estimator.estimateOnCrop(input, crop, options);
+}
+
+/** Internal (the video tracker's stage budget): the graph config and map count of an estimator from createEstimator. */
+export function graphConfigOf(estimator: PoseEstimator): { config: CpmConfig; numMaps: number } {
+  if (!(estimator instanceof Estimator)) throw new PoseError('INVALID_OPTION', 'the estimator must be one made by createEstimator()');
+  return estimator.graphConfig();
 }
 
 function disposedError(): PoseError {

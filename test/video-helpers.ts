@@ -1,0 +1,153 @@
+/**
+ * Helpers for the video tests: synthetic sequences made from LSPET photos (a photo panned and
+ * zoomed over a larger frame, with its annotation moved by the same transform), video frames
+ * decoded with ffmpeg, and PCK@0.2.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { LSPET, lspetImage } from './helpers.js';
+
+export type Rgba = { data: Uint8Array; width: number; height: number };
+/** [x, y, visible] per joint, LSPET order */
+export type Truth = Array<readonly [number, number, number]>;
+
+let annotations: Map<string, Truth> | undefined;
+
+/** The LSPET annotation of im<n>.jpg (frame pixels of the photo). */
+export function lspetTruth(n: number): Truth {
+  if (!annotations) {
+    const a = JSON.parse(fs.readFileSync(path.join(LSPET, 'annotations.json'), 'utf8')) as { images: Array<{ file: string; joints: Truth }> };
+    annotations = new Map(a.images.map((r) => [r.file, r.joints]));
+  }
+  const t = annotations.get(`im${String(n).padStart(5, '0')}.jpg`);
+  if (!t) throw new Error(`no annotation for photo ${n}`);
+  return t;
+}
+
+export interface Placement {
+  /** photo pixel (x, y) lands at frame (ox + s * x, oy + s * y), continuous coordinates */
+  ox: number;
+  oy: number;
+  s: number;
+}
+
+/**
+ * Renders `photo` scaled by s at (ox, oy) on a width x height frame (bilinear sampling; the rest is
+ * a dim, smooth, deterministic background). RGBA.
+ */
+export function renderFrame(photo: Rgba, p: Placement, width: number, height: number): Rgba {
+  const out = new Uint8Array(width * height * 4);
+  const { data: src, width: W, height: H } = photo;
+  for (let Y = 0; Y < height; Y++) {
+    for (let X = 0; X < width; X++) {
+      const o = (Y * width + X) * 4;
+      // source position of this pixel's centre, in pixel-index space (centres at integers)
+      const u = (X + 0.5 - p.ox) / p.s - 0.5;
+      const v = (Y + 0.5 - p.oy) / p.s - 0.5;
+      if (u >= -0.5 && v >= -0.5 && u <= W - 0.5 && v <= H - 0.5) {
+        const x0 = Math.max(0, Math.min(W - 1, Math.floor(u)));
+        const y0 = Math.max(0, Math.min(H - 1, Math.floor(v)));
+        const x1 = Math.min(W - 1, x0 + 1);
+        const y1 = Math.min(H - 1, y0 + 1);
+        const fx = Math.max(0, Math.min(1, u - x0));
+        const fy = Math.max(0, Math.min(1, v - y0));
+        for (let c = 0; c < 3; c++) {
+          const a = src[(y0 * W + x0) * 4 + c]! * (1 - fx) + src[(y0 * W + x1) * 4 + c]! * fx;
+          const b = src[(y1 * W + x0) * 4 + c]! * (1 - fx) + src[(y1 * W + x1) * 4 + c]! * fx;
+          out[o + c] = Math.round(a * (1 - fy) + b * fy);
+        }
+      } else {
+        out[o] = 70 + 30 * Math.sin(X / 40);
+        out[o + 1] = 80 + 20 * Math.cos(Y / 30);
+        out[o + 2] = 90;
+      }
+      out[o + 3] = 255;
+    }
+  }
+  return { data: out, width, height };
+}
+
+export function moveTruth(truth: Truth, p: Placement): Truth {
+  return truth.map(([x, y, v]) => [p.ox + p.s * x, p.oy + p.s * y, v] as const);
+}
+
+export interface SeqFrame {
+  image: Rgba;
+  truth: Truth | undefined;
+  /** ms */
+  timestamp: number;
+}
+
+/**
+ * A sequence of `n` frames (width x height, 30 fps) in which photo `photoNumber` is panned from
+ * `from` to `to` (placements interpolated linearly). Frames listed in `blank` show the background
+ * only (no person; truth undefined).
+ */
+export function panZoomSequence(photoNumber: number, n: number, width: number, height: number, from: Placement, to: Placement, blank: ReadonlySet<number> = new Set()): SeqFrame[] {
+  const photo = lspetImage(photoNumber);
+  const truth = lspetTruth(photoNumber);
+  const empty = renderFrame(photo, { ox: -1e6, oy: -1e6, s: 1 }, width, height);
+  const frames: SeqFrame[] = [];
+  for (let i = 0; i < n; i++) {
+    const a = n > 1 ? i / (n - 1) : 0;
+    const p = { ox: from.ox + a * (to.ox - from.ox), oy: from.oy + a * (to.oy - from.oy), s: from.s + a * (to.s - from.s) };
+    const isBlank = blank.has(i);
+    frames.push({
+      image: isBlank ? empty : renderFrame(photo, p, width, height),
+      truth: isBlank ? undefined : moveTruth(truth, p),
+      timestamp: (i * 1000) / 30,
+    });
+  }
+  return frames;
+}
+
+const LIMBS = [
+  'right_shoulder', 'left_shoulder', 'right_elbow', 'left_elbow', 'right_wrist', 'left_wrist',
+  'right_hip', 'left_hip', 'right_knee', 'left_knee', 'right_ankle', 'left_ankle',
+];
+const JOINTS = ['right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee', 'left_ankle', 'right_wrist', 'right_elbow', 'right_shoulder', 'left_shoulder', 'left_elbow', 'left_wrist', 'neck', 'head_top'];
+
+/**
+ * PCK@threshold over the 12 limb joints (hits / visible joints, pooled): torso diameter = left
+ * shoulder to right hip, else right shoulder to left hip (both visible); frames without one are
+ * skipped.
+ */
+export class Pck {
+  hits = 0;
+  count = 0;
+  constructor(readonly threshold = 0.2) {}
+
+  add(keypoints: ReadonlyArray<{ name: string; x: number; y: number }>, truth: Truth): void {
+    const t = (name: string) => truth[JOINTS.indexOf(name)]!;
+    let torso: number | undefined;
+    for (const [a, b] of [['left_shoulder', 'right_hip'], ['right_shoulder', 'left_hip']] as const) {
+      if (torso === undefined && t(a)[2] === 1 && t(b)[2] === 1) torso = Math.hypot(t(a)[0] - t(b)[0], t(a)[1] - t(b)[1]);
+    }
+    if (!torso) return;
+    for (const name of LIMBS) {
+      const [x, y, v] = t(name);
+      if (v !== 1) continue;
+      const k = keypoints.find((p) => p.name === name)!;
+      this.count++;
+      if (Math.hypot(k.x - x, k.y - y) <= this.threshold * torso) this.hits++;
+    }
+  }
+
+  get value(): number {
+    return this.count > 0 ? this.hits / this.count : NaN;
+  }
+}
+
+/** Frames of a video decoded with ffmpeg (every `step`-th frame from 0), RGB. */
+export function ffmpegFrames(file: string, step: number): { frames: Array<{ data: Uint8Array; width: number; height: number; channels: 3; index: number }>; width: number; height: number } {
+  const probe = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file], { encoding: 'utf8' });
+  const [width, height] = probe.trim().split(',').map(Number) as [number, number];
+  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-vf', `select=not(mod(n\\,${step}))`, '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 30 });
+  const size = width * height * 3;
+  const frames = [];
+  for (let i = 0; (i + 1) * size <= raw.length; i++) {
+    frames.push({ data: new Uint8Array(raw.buffer, raw.byteOffset + i * size, size), width, height, channels: 3 as const, index: i * step });
+  }
+  return { frames, width, height };
+}
