@@ -61,7 +61,7 @@ export class PoseTracker {
   private last: Keypoint[] | undefined;
   /** box centres of the last two accepted poses, for the motion prediction */
   private centres: Centre[] = [];
-  /** running mean of the scores of the accepted frames (exponential, since the last loss or reset) */
+  /** running mean of the scores of the accepted tracked frames (exponential, since the last loss or reset) */
   private meanScore: number | undefined;
   private generation = 0;
   private chain: Promise<unknown> = Promise.resolve();
@@ -185,7 +185,8 @@ export class PoseTracker {
           this.smoother?.reset();
         }
         this.remember(result.keypoints, timestamp);
-        this.meanScore = this.meanScore === undefined ? result.score : this.meanScore + 0.1 * (result.score - this.meanScore);
+        // tracked frames only: a detection's score (another framing, often a larger crop) is not comparable
+        if (framing === 'track') this.meanScore = this.meanScore === undefined ? result.score : this.meanScore + 0.1 * (result.score - this.meanScore);
         if (this.smoother) keypoints = this.smoother.smooth(result.keypoints, timestamp);
       }
     }
