@@ -22,6 +22,11 @@ export const DEMO_DEFAULTS = {
   overlay: true,
   overlayJoint: 'right_wrist',
   region: true,
+  /** webcam: crop each frame around the previous pose, and smooth the keypoints (the library's video defaults) */
+  tracking: true,
+  smoothing: true,
+  /** webcam, stages 'auto': the time budget per frame, ms */
+  budgetMs: 100,
 };
 
 export const BACKENDS: BackendName[] = ['webgl', 'wasm', 'cpu'];
@@ -39,7 +44,10 @@ export function urlSettings(search = location.search) {
     overlay: bool('overlay') ?? DEMO_DEFAULTS.overlay,
     region: bool('crop') ?? DEMO_DEFAULTS.region,
     overlayJoint: p.get('joint') ?? DEMO_DEFAULTS.overlayJoint,
-    stages: num('stages'),
+    stages: p.get('stages') === 'auto' ? ('auto' as const) : num('stages'),
+    tracking: bool('tracking') ?? DEMO_DEFAULTS.tracking,
+    smoothing: bool('smoothing') ?? DEMO_DEFAULTS.smoothing,
+    budgetMs: num('budget') ?? DEMO_DEFAULTS.budgetMs,
     /** a model.json URL to try instead of the bundled model */
     model: p.get('model') ?? undefined,
   };

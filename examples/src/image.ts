@@ -61,7 +61,7 @@ function overlayMap(): { joint: string; stage: number } | undefined {
 function modelControls(est: PoseEstimator): void {
   const T = est.model.stages;
   fillSelect(ui.stages, Array.from({ length: T }, (_, i) => [String(i + 1), i + 1 === T ? `${i + 1} (all)` : String(i + 1)]),
-    ui.stages.value || String(Math.min(settings.stages ?? T, T)));
+    ui.stages.value || String(Math.min(typeof settings.stages === 'number' ? settings.stages : T, T)));
   fillSelect(ui.joint, [...est.model.joints, 'background'].map((n) => [n, label(n)]), ui.joint.value || settings.overlayJoint);
   fillMapStages();
   ui.backend.value = est.backend;

@@ -1,11 +1,13 @@
 /**
  * Webcam page: camera picker, start/stop, mirrored selfie view, skeleton with a score threshold,
- * FPS and ms per frame, backend switch, stage selector and belief-map overlay.
+ * FPS and ms per frame, backend switch, stage selector (or a time budget) and belief-map overlay.
  *
- * Each frame is first copied to a canvas, the pose is estimated on that copy, and then the copy and
- * its pose are drawn together, so what is shown is exactly the frame the pose belongs to.
+ * Frames go through the library's video API (PoseTracker: crop around the previous pose, One Euro
+ * smoothing, stages to fit a budget). Each frame is first copied to a canvas, the pose is estimated
+ * on that copy, and then the copy and its pose are drawn together, so what is shown is exactly the
+ * frame the pose belongs to.
  */
-import type { BackendName, PoseEstimator } from 'cpm-pose';
+import { PoseTracker, type BackendName, type PoseEstimator, type TrackerOptions } from 'cpm-pose';
 import {
   $, BACKENDS, Messages, StageStrip, fillSelect, initDebug, label, modelSummary,
   renderPose, startEstimator, threadsInfo, urlSettings, type ShownPose,
@@ -21,6 +23,10 @@ const ui = {
   mirror: $<HTMLInputElement>('mirror'),
   backend: $<HTMLSelectElement>('backend'),
   stages: $<HTMLSelectElement>('stages'),
+  budget: $<HTMLInputElement>('budget'),
+  budgetLabel: $('budget-label'),
+  tracking: $<HTMLInputElement>('tracking'),
+  smoothing: $<HTMLInputElement>('smoothing'),
   threshold: $<HTMLInputElement>('threshold'),
   thresholdValue: $<HTMLOutputElement>('threshold-value'),
   overlay: $<HTMLInputElement>('overlay'),
@@ -51,6 +57,9 @@ const strip = new StageStrip($('strip'), (stage) => {
 });
 
 let estimator: PoseEstimator | undefined;
+/** the video API on the current estimator, rebuilt when a setting it was made with changes */
+let tracker: PoseTracker | undefined;
+let trackerKey = '';
 let stream: MediaStream | undefined;
 let running = false;
 let loopDone: Promise<void> = Promise.resolve();
@@ -69,8 +78,34 @@ function status(text: string): void {
   ui.status.textContent = text;
 }
 
+/** 'auto': stages chosen per frame to fit the time budget */
+function autoStages(): boolean {
+  return ui.stages.value === 'auto';
+}
+
+/** The stages run (all of them in 'auto' mode, the most a frame can get). */
 function stagesToRun(): number {
-  return Number(ui.stages.value) || estimator?.model.stages || 1;
+  return (autoStages() ? undefined : Number(ui.stages.value)) || estimator?.model.stages || 1;
+}
+
+function trackerOptions(): TrackerOptions {
+  return {
+    flipHorizontal: ui.mirror.checked,
+    returnBeliefMaps: ui.overlay.checked,
+    tracking: ui.tracking.checked,
+    smoothing: ui.smoothing.checked,
+    ...(autoStages() ? { budgetMs: Math.max(1, Number(ui.budget.value) || settings.budgetMs) } : { stages: stagesToRun() }),
+  };
+}
+
+function currentTracker(est: PoseEstimator): PoseTracker {
+  const options = trackerOptions();
+  const key = JSON.stringify(options);
+  if (!tracker || tracker.estimator !== est || key !== trackerKey) {
+    tracker = new PoseTracker(est, options);
+    trackerKey = key;
+  }
+  return tracker;
 }
 
 function overlayMap(): { joint: string; stage: number } | undefined {
@@ -87,8 +122,11 @@ function fillMapStages(): void {
 /** After an estimator (re)start: controls that depend on the model. */
 function modelControls(est: PoseEstimator): void {
   const T = est.model.stages;
-  fillSelect(ui.stages, Array.from({ length: T }, (_, i) => [String(i + 1), i + 1 === T ? `${i + 1} (all)` : String(i + 1)]),
-    String(Math.min(settings.stages ?? T, T)));
+  fillSelect(ui.stages, [
+    ...Array.from({ length: T }, (_, i): [string, string] => [String(i + 1), i + 1 === T ? `${i + 1} (all)` : String(i + 1)]),
+    ['auto', 'auto: fit the budget'],
+  ], ui.stages.value || (settings.stages === 'auto' ? 'auto' : String(Math.min(settings.stages ?? T, T))));
+  ui.budgetLabel.hidden = !autoStages();
   const joint = ui.joint.value || settings.overlayJoint;
   fillSelect(ui.joint, [...est.model.joints, 'background'].map((n) => [n, label(n)]), joint);
   fillMapStages();
@@ -212,26 +250,26 @@ let fps = 0;
 let msAvg = 0;
 let lastTime = 0;
 
-/** Estimates the pose on the frame canvas with the current settings and shows it. */
-async function estimateAndShow(est: PoseEstimator): Promise<void> {
+/**
+ * Estimates the pose on the frame canvas and shows it: through the tracker while the camera runs,
+ * as a still image (estimatePose) when re-estimating the last frame after Stop.
+ */
+async function estimateAndShow(est: PoseEstimator, video: boolean): Promise<void> {
   const mirror = ui.mirror.checked;
   const t0 = performance.now();
-  const pose = await est.estimatePose(frame, {
-    flipHorizontal: mirror,
-    stages: stagesToRun(),
-    returnBeliefMaps: ui.overlay.checked,
-  });
-  const now = performance.now();
-  const ms = now - t0;
+  const pose = video
+    ? await currentTracker(est).estimate(frame, t0)
+    : await est.estimatePose(frame, { flipHorizontal: mirror, stages: stagesToRun(), returnBeliefMaps: ui.overlay.checked });
+  const ms = performance.now() - t0;
   lastPose = pose;
   lastMirror = mirror;
   redraw();
   msAvg = msAvg ? 0.8 * msAvg + 0.2 * ms : ms;
   ui.ms.textContent = `${ms.toFixed(0)} (avg ${msAvg.toFixed(0)})`;
-  ui.score.textContent = `${pose.score.toFixed(2)} (stage ${pose.stage}${pose.framing ? `, ${pose.framing}` : ''})`;
+  ui.score.textContent = `${pose.score.toFixed(2)} (stage ${pose.stage}, ${pose.framing})`;
   const { beliefMaps: _maps, ...plain } = pose;
   debug.last = { pose: plain, width: frame.width, height: frame.height, mirror, ms, frame: frames };
-  if (running) {
+  if (video) {
     debug.history.push({ frame: frames, pose: plain, width: frame.width, height: frame.height, mirror });
     if (debug.history.length > 20) debug.history.shift();
   }
@@ -258,7 +296,7 @@ async function loop(): Promise<void> {
         ui.placeholder.hidden = true;
         status('Running.');
       }
-      await estimateAndShow(est);
+      await estimateAndShow(est, true);
       frames++;
       debug.frames = frames;
       const now = performance.now();
@@ -348,7 +386,7 @@ async function refresh(): Promise<void> {
     return;
   }
   await exclusive(async () => {
-    if (estimator) await estimateAndShow(estimator);
+    if (estimator) await estimateAndShow(estimator, false);
   });
 }
 
@@ -357,6 +395,9 @@ function init(): void {
   ui.mirror.checked = settings.mirror;
   ui.overlay.checked = settings.overlay;
   ui.region.checked = settings.region;
+  ui.tracking.checked = settings.tracking;
+  ui.smoothing.checked = settings.smoothing;
+  ui.budget.value = String(settings.budgetMs);
   ui.threshold.value = String(settings.threshold);
   ui.thresholdValue.value = Number(ui.threshold.value).toFixed(2);
   ui.start.addEventListener('click', () => void start());
@@ -367,10 +408,12 @@ function init(): void {
     redraw();
   });
   ui.stages.addEventListener('change', () => {
+    ui.budgetLabel.hidden = !autoStages();
     fillMapStages();
-    ui.mapStage.value = ui.stages.value;
+    ui.mapStage.value = String(stagesToRun());
     void refresh();
   });
+  ui.budget.addEventListener('change', () => void refresh());
   ui.mirror.addEventListener('change', () => void refresh());
   ui.overlay.addEventListener('change', () => void refresh());
   ui.joint.addEventListener('change', redraw);

@@ -101,9 +101,13 @@ export async function serveStatic(dir: string): Promise<{ url: string; close: ()
 }
 
 export interface DemoPose {
+  /** as shown (smoothed, on the webcam page) */
   keypoints: Array<{ name: string; x: number; y: number; score: number }>;
+  /** webcam page: the network's keypoints of that very frame, before smoothing */
+  rawKeypoints?: Array<{ name: string; x: number; y: number; score: number }>;
   score: number;
   stage: number;
+  framing?: string;
 }
 
 /** Debug state the demo pages publish as window.cpmDemo (see examples/src/common.ts). */

@@ -58,6 +58,8 @@ describe('webcam page with a fake camera', () => {
         // consecutive frames, each with every keypoint finite and inside the frame (plus a margin)
         const history = s.history!;
         expect(history.length).toBeGreaterThanOrEqual(WEBCAM_FRAMES);
+        // after the first frame (a whole-frame detection), the video API tracks the person from frame to frame
+        expect(history.slice(1).some((h) => h.pose.framing === 'track'), JSON.stringify(history.map((h) => h.pose.framing))).toBe(true);
         history.forEach((h, i) => {
           if (i > 0) expect(h.frame).toBe(history[i - 1]!.frame + 1);
           expect(h.pose.keypoints).toHaveLength(14);
@@ -84,14 +86,16 @@ describe('webcam page with a fake camera', () => {
         const sx = last.width / CLIP_SIZE;
         const sy = last.height / CLIP_SIZE;
         const torso = Math.hypot((ref.left_shoulder!.x - ref.right_hip!.x) * sx, (ref.left_shoulder!.y - ref.right_hip!.y) * sy);
+        // the network's keypoints of this very frame (what is drawn is smoothed over the frames)
+        const kps = last.pose.rawKeypoints ?? last.pose.keypoints;
         const report = REFERENCE_JOINTS.map((name) => {
-          const k = last.pose.keypoints.find((p) => p.name === name)!;
+          const k = kps.find((p) => p.name === name)!;
           const x = last.width - k.x; // mirrored view -> raw frame (names are the person's own either way)
           const d = Math.hypot(x - ref[name]!.x * sx, k.y - ref[name]!.y * sy) / torso;
           return { name, d: Number(d.toFixed(2)), score: Number(k.score.toFixed(2)) };
         });
         const near = report.filter((r) => r.d <= REFERENCE_TOLERANCE).length;
-        console.log(`[webcam ${backend}] clip frame ${match.index} (residual ${match.residual.toFixed(1)}, next best ${match.runnerUp.toFixed(1)}), `
+        console.log(`[webcam ${backend}] framings ${history.map((h) => h.pose.framing).join(' ')}; clip frame ${match.index} (residual ${match.residual.toFixed(1)}, next best ${match.runnerUp.toFixed(1)}), `
           + `${near}/${report.length} joints within ${REFERENCE_TOLERANCE} torso of the reference: ${JSON.stringify(report)}; `
           + `${last.ms.toFixed(0)} ms/frame; accuracy ${accuracy.enforced ? 'enforced' : `not enforced: ${accuracy.why}`}`);
 
