@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEstimator, type PoseEstimator, type PoseResult } from '../src/index.js';
+import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, type PoseEstimator, type PoseResult } from '../src/index.js';
 import { PoseError } from '../src/errors.js';
 import { LSP_JOINTS } from '../src/weights/random.js';
 import { writeModelFiles } from '../src/weights/save.js';
@@ -121,7 +121,7 @@ describe('estimatePose', () => {
     for (const stages of [1, 3]) {
       for (const flipHorizontal of [false, true]) {
         const one = await est.estimatePose(photo, { stages, flipHorizontal, cropPass: false });
-        const two = await est.estimatePose(photo, { stages, flipHorizontal });
+        const two = await est.estimatePose(photo, { stages, flipHorizontal, detectStages: stages });
         expect(one.framing).toBe('image');
         expect(one.region).toEqual({ x: 0, y: 0, width: photo.width, height: photo.height });
         expect(two.framing).toBe('crop');
@@ -135,7 +135,7 @@ describe('estimatePose', () => {
         const box = Math.max(Math.max(...xs) - Math.min(...xs), Math.max(...ys) - Math.min(...ys));
         expect(crop.width).toBeCloseTo(Math.max(box * 1.5, 0.2 * Math.max(photo.width, photo.height)), 9);
         // pass 2's maps lie on the crop
-        const withMaps = await est.estimatePose(photo, { stages, flipHorizontal, returnBeliefMaps: true });
+        const withMaps = await est.estimatePose(photo, { stages, flipHorizontal, detectStages: stages, returnBeliefMaps: true });
         const m = withMaps.beliefMaps![stages - 1]!;
         // (within the anti-alias pooling's dropped remainder: heavy here, a 32-pixel input)
         expect(Math.abs(m.cellWidth * m.width / two.region.width - 1)).toBeLessThan(0.05);
@@ -145,13 +145,27 @@ describe('estimatePose', () => {
     expect(est.model.refine).toEqual({ margin: 1.5, minSide: 0.2 });
   });
 
+  it('detectStages: pass 1 runs that many stages (default 2, capped at stages), pass 2 runs stages', async () => {
+    const cropFrom = async (detect: number) =>
+      roundRoi(personCrop((await est.estimatePose(photo, { stages: detect, cropPass: false })).keypoints, photo.width, photo.height, est.model.refine));
+    expect(DEFAULT_ESTIMATE_OPTIONS.detectStages).toBe(2);
+    const byDefault = await est.estimatePose(photo);
+    expect(byDefault.stage).toBe(3);
+    expect(byDefault.region).toEqual(await cropFrom(2));
+    const one = await est.estimatePose(photo, { detectStages: 1 });
+    expect(one.region).toEqual(await cropFrom(1));
+    expect(one.stage).toBe(3);
+    const capped = await est.estimatePose(photo, { stages: 1, detectStages: 3 });
+    expect(capped.region).toEqual(await cropFrom(1));
+  });
+
   it('two-pass reads refine from model.json', async () => {
     const dir = await writeTempModel(createRandomModel({ config: TINY_CONFIG, name: 'tiny-refine', seed: 11, refine: { margin: 3, minSide: 0.9 } }), 'refine');
     const e = await createEstimator({ model: dir, backend: 'cpu' });
     try {
       expect(e.model.refine).toEqual({ margin: 3, minSide: 0.9 });
       const one = await e.estimatePose(photo, { cropPass: false });
-      const two = await e.estimatePose(photo);
+      const two = await e.estimatePose(photo, { detectStages: e.model.stages });
       expect(two.region).toEqual(roundRoi(personCrop(one.keypoints, photo.width, photo.height, { margin: 3, minSide: 0.9 })));
       expect(two.region.width).toBeGreaterThanOrEqual(Math.round(0.9 * photo.width) - 1);
     } finally {
@@ -228,7 +242,7 @@ describe('errors', () => {
     const img = syntheticImage(20, 20);
     await expect(est.estimatePose(img, { stages: 4 })).rejects.toThrow(/stages must be an integer from 1 to 3, got 4/);
     await expect(est.estimatePose(img, { stage: 2 } as never)).rejects.toThrow(/unknown estimatePose option "stage" \(did you mean "stages"\?\)/);
-    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
+    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
       expect(await codeOf(est.estimatePose(img, bad as never))).toBe('INVALID_OPTION');
     }
   });

@@ -148,7 +148,8 @@ class Estimator implements PoseEstimator {
       }
       if (opts.roi) return await this.pass(image, opts, 'roi', opts.roi, opts.returnBeliefMaps);
       if (!opts.cropPass) return await this.pass(image, opts, 'image', undefined, opts.returnBeliefMaps);
-      const first = await this.pass(image, opts, 'image', undefined, false);
+      const detect = { ...opts, stages: Math.min(opts.detectStages, opts.stages) };
+      const first = await this.pass(image, detect, 'image', undefined, false);
       const crop = personCrop(first.keypoints, image.width, image.height, this.files.json.refine);
       return await this.pass(image, opts, 'crop', crop, opts.returnBeliefMaps);
     } finally {
