@@ -1,6 +1,22 @@
 import type { Roi } from '../preprocess/letterbox.js';
 import type { RefineSpec } from '../weights/format.js';
 
+/** Bounding box of the finite keypoints (x1 < x0 when there is none). */
+export function keypointBox(keypoints: ReadonlyArray<{ x: number; y: number }>): { x0: number; y0: number; x1: number; y1: number } {
+  let x0 = Infinity;
+  let y0 = Infinity;
+  let x1 = -Infinity;
+  let y1 = -Infinity;
+  for (const k of keypoints) {
+    if (!Number.isFinite(k.x) || !Number.isFinite(k.y)) continue;
+    x0 = Math.min(x0, k.x);
+    y0 = Math.min(y0, k.y);
+    x1 = Math.max(x1, k.x);
+    y1 = Math.max(y1, k.y);
+  }
+  return { x0, y0, x1, y1 };
+}
+
 /**
  * The square person crop of two-pass inference (docs/model-format.md, "Two-pass inference"):
  * centred on the bounding box of the given keypoints (all of them), side = max(box width, box
@@ -14,17 +30,7 @@ export function personCrop(
   imageHeight: number,
   refine: Readonly<RefineSpec>,
 ): Roi {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const k of keypoints) {
-    if (!Number.isFinite(k.x) || !Number.isFinite(k.y)) continue;
-    x0 = Math.min(x0, k.x);
-    y0 = Math.min(y0, k.y);
-    x1 = Math.max(x1, k.x);
-    y1 = Math.max(y1, k.y);
-  }
+  let { x0, y0, x1, y1 } = keypointBox(keypoints);
   if (!(x1 >= x0 && y1 >= y0)) {
     // no usable keypoint: the whole image, squared
     x0 = x1 = imageWidth / 2;

@@ -1,3 +1,4 @@
+import { keypointBox } from '../estimator/crop.js';
 /**
  * The One Euro filter (Casiez, Roussel and Vogel, "1 € Filter: A Simple Speed-based Low-pass Filter
  * for Noisy Input in Interactive Systems", CHI 2012): a first-order low-pass filter whose cutoff
@@ -103,17 +104,7 @@ export class KeypointSmoother {
 
 /** The longer side of the keypoints' bounding box (1 when it is empty or not finite). */
 export function poseSize(keypoints: ReadonlyArray<{ x: number; y: number }>): number {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const k of keypoints) {
-    if (!Number.isFinite(k.x) || !Number.isFinite(k.y)) continue;
-    x0 = Math.min(x0, k.x);
-    x1 = Math.max(x1, k.x);
-    y0 = Math.min(y0, k.y);
-    y1 = Math.max(y1, k.y);
-  }
+  const { x0, y0, x1, y1 } = keypointBox(keypoints);
   const s = Math.max(x1 - x0, y1 - y0);
   return Number.isFinite(s) && s > 0 ? s : 1;
 }
