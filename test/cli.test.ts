@@ -210,10 +210,12 @@ describe('orientation, size and drawing', () => {
     expect([drawn.format, drawn.width, drawn.height, drawn.orientation ?? 1]).toEqual(['webp', W, H, 1]);
     const s = W / ref.width;
     expect(ref.height * s).toBeCloseTo(H, 0);
-    // resampling differs slightly (shrink after rotating vs before): allow 1% of the photo's size
-    for (let j = 0; j < 14; j++) {
-      expect(Math.hypot(rot.keypoints[j]!.x - ref.keypoints[j]!.x * s, rot.keypoints[j]!.y - ref.keypoints[j]!.y * s)).toBeLessThan(0.01 * Math.max(W, H));
-    }
+    // resampling differs slightly (shrink after rotating vs before): 1% of the photo's size. A trained
+    // model may flip an ambiguous joint (a knee's side) on so small a change, so not every joint must
+    // agree; an ignored orientation would move nearly all of them far.
+    const d = rot.keypoints.map((k, j) => Math.hypot(k.x - ref.keypoints[j]!.x * s, k.y - ref.keypoints[j]!.y * s));
+    const near = d.filter((v) => v < 0.01 * Math.max(W, H)).length;
+    expect(near).toBeGreaterThanOrEqual(11);
   });
 
   it('--draw writes the upright photo with the skeleton into --out, never over an input', async () => {
