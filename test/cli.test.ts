@@ -14,11 +14,11 @@ const CLI = path.join(ROOT, 'dist', 'cli.js');
 /**
  * The accuracy check, in one place: PCK@alpha (a joint is correct within alpha x the annotated torso
  * diameter, left shoulder to right hip; visible joints only) over the photos below must reach `floor`.
- * Loose on purpose: the preliminary models/cpm-lite gets about 0.21 on these 40 photos, a guess at the
- * image centre 0.07, keypoints left in model coordinates 0.02. It checks that the command reports
+ * Loose on purpose: the shipped models/cpm-lite gets 0.45 on these 40 photos, a guess at the image
+ * centre about 0.07, keypoints left in model coordinates about 0.02. It checks that the command reports
  * keypoints in the photo's pixels, not the model's accuracy (test/accuracy-floor.test.ts does that).
  */
-const PCK = { alpha: 0.2, floor: 0.12 };
+const PCK = { alpha: 0.2, floor: 0.3 };
 /** validation photos (im08501..im09000 are held out from training) */
 const PHOTOS = Array.from({ length: 40 }, (_, i) => path.join(LSPET, 'images', `im0${8501 + i}.jpg`));
 

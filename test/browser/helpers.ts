@@ -9,7 +9,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ENFORCE_MIN_MODEL_VAL_PCK } from './thresholds.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHARED = path.resolve(ROOT, '..', 'shared', 'data');
@@ -281,26 +280,6 @@ export function pck(
     if (d <= alpha) correct++;
   });
   return { pck: correct / total, correct, total, perJoint };
-}
-
-// ---------------------------------------------------------------- the shipped model
-
-/**
- * Whether the accuracy assertions are enforced for the shipped default model (see thresholds.ts).
- */
-export function accuracyEnforced(): { enforced: boolean; why: string } {
-  if (process.env.CPM_BROWSER_STRICT === '1') return { enforced: true, why: 'CPM_BROWSER_STRICT=1' };
-  const json = JSON.parse(fs.readFileSync(path.join(ROOT, 'models', 'cpm-lite', 'model.json'), 'utf8')) as {
-    provenance?: { note?: string; validationTorch?: Record<string, unknown>; validation?: Record<string, unknown> };
-  };
-  const p = json.provenance ?? {};
-  if (/preliminary/i.test(p.note ?? '')) return { enforced: false, why: `the shipped model says "${p.note}"` };
-  const v = (p.validationTorch ?? p.validation ?? {}) as Record<string, unknown>;
-  const val = typeof v['pck0.2'] === 'number' ? (v['pck0.2'] as number) : undefined;
-  if (val !== undefined && val < ENFORCE_MIN_MODEL_VAL_PCK) {
-    return { enforced: false, why: `the shipped model's own validation PCK@0.2 is ${val.toFixed(3)} < ${ENFORCE_MIN_MODEL_VAL_PCK}` };
-  }
-  return { enforced: true, why: val !== undefined ? `model validation PCK@0.2 ${val.toFixed(3)}` : 'no validation figure in the model' };
 }
 
 export function saveArtifact(name: string, data: Buffer | string): string {

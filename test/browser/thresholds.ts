@@ -1,11 +1,7 @@
 /**
  * Every tolerance and threshold of the browser tests, in one place.
  *
- * Accuracy thresholds (REFERENCE_*, PCK_*) are set for a trained model. They are enforced unless the
- * shipped model declares itself preliminary (provenance.note mentions "preliminary", or its own
- * validation PCK@0.2 is below ENFORCE_MIN_MODEL_VAL_PCK): then the measured values are printed and
- * the accuracy assertions are skipped, while every mechanical assertion (keypoints on consecutive
- * frames, parity, messages, screenshots) still runs. CPM_BROWSER_STRICT=1 enforces them regardless.
+ * The accuracy thresholds (REFERENCE_*, PCK_*) hold for the shipped model (models/cpm-lite).
  */
 
 /** Frames with a pose the webcam test waits for, after the camera picture appears (SwiftShader is slow). */
@@ -48,8 +44,6 @@ export const PCK_PHOTO = 'im08603.jpg';
 export const PARITY_PX = 0.05;
 export const PARITY_SCORE = 0.001;
 
-/** The accuracy assertions are enforced for models whose own validation PCK@0.2 is at least this. */
-export const ENFORCE_MIN_MODEL_VAL_PCK = 0.3;
 
 /** Time limits (ms). */
 export const PAGE_READY_MS = 120_000;
