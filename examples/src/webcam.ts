@@ -13,6 +13,7 @@ import {
   renderPose, startEstimator, threadsInfo, urlSettings, type ShownPose,
 } from './common';
 import { cameraProblem, cameraUnsupported } from './messages';
+import { greyThumb } from './thumb';
 
 const debug = initDebug('webcam');
 const settings = urlSettings();
@@ -437,19 +438,7 @@ function init(): void {
  */
 function thumb(n: number): number[] {
   const { width: w, height: h } = frame;
-  const d = frameCtx.getImageData(0, 0, w, h).data;
-  const sum = new Float64Array(n * n);
-  const cnt = new Float64Array(n * n);
-  for (let y = 0; y < h; y++) {
-    const row = Math.min(n - 1, Math.floor((y * n) / h)) * n;
-    for (let x = 0; x < w; x++) {
-      const i = (y * w + x) * 4;
-      const k = row + Math.min(n - 1, Math.floor((x * n) / w));
-      sum[k] += (d[i]! + d[i + 1]! + d[i + 2]!) / 3;
-      cnt[k]++;
-    }
-  }
-  return Array.from(sum, (s, k) => s / Math.max(1, cnt[k]!));
+  return greyThumb(frameCtx.getImageData(0, 0, w, h).data, w, h, n);
 }
 
 init();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { greyThumb } from '../../examples/src/thumb.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHARED = path.resolve(ROOT, '..', 'shared', 'data');
@@ -166,24 +167,9 @@ export function mjpegFrames(file = CLIP): Buffer[] {
   return starts.map((s, k) => buf.subarray(s, k + 1 < starts.length ? starts[k + 1] : buf.length));
 }
 
-/** n x n grey-level box averages of an RGBA image, row-major (the demo's frameThumb does the same). */
-export function greyThumb(data: ArrayLike<number>, w: number, h: number, n: number): Float64Array {
-  const sum = new Float64Array(n * n);
-  const cnt = new Float64Array(n * n);
-  for (let y = 0; y < h; y++) {
-    const row = Math.min(n - 1, Math.floor((y * n) / h)) * n;
-    for (let x = 0; x < w; x++) {
-      const i = (y * w + x) * 4;
-      const k = row + Math.min(n - 1, Math.floor((x * n) / w));
-      sum[k] += (data[i]! + data[i + 1]! + data[i + 2]!) / 3;
-      cnt[k]++;
-    }
-  }
-  return sum.map((s, k) => s / Math.max(1, cnt[k]!));
-}
 
 /** The clip's frames as grey thumbnails, decoded once. */
-export function clipThumbs(n: number, file = CLIP): Float64Array[] {
+export function clipThumbs(n: number, file = CLIP): number[][] {
   return mjpegFrames(file).map((f) => {
     const img = jpeg.decode(f, { useTArray: true, formatAsRGBA: true });
     return greyThumb(img.data, img.width, img.height, n);
@@ -222,7 +208,7 @@ export function linearResidual(a: ArrayLike<number>, b: ArrayLike<number>): numb
  * The clip frame that `thumb` shows: the one with the smallest linearResidual; `runnerUp` is the
  * best residual among frames more than 3 frames away (for a sanity check that the match is clear).
  */
-export function matchFrame(thumb: ArrayLike<number>, thumbs: Float64Array[]): { index: number; residual: number; runnerUp: number } {
+export function matchFrame(thumb: ArrayLike<number>, thumbs: ReadonlyArray<ArrayLike<number>>): { index: number; residual: number; runnerUp: number } {
   const scores = thumbs.map((t) => linearResidual(t, thumb));
   let index = 0;
   for (let i = 1; i < scores.length; i++) if (scores[i]! < scores[index]!) index = i;

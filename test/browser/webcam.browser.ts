@@ -18,7 +18,7 @@ const CLIP_SIZE = 576;
 
 describe('webcam page with a fake camera', () => {
   let browser: Browser;
-  let thumbs: Float64Array[];
+  let thumbs: number[][];
   let reference: ReferenceFrame[];
   const url = inject('demoUrl');
 
