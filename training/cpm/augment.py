@@ -61,15 +61,23 @@ def sample_affines(joints, canvas, out, cfg, gen, train=True):
     return A, b, flipped
 
 
-def warp_images(images, A, b, out):
-    """images (N,3,C,C) float -> (N,3,out,out), sampling canvas at p = A u + b for each output pixel centre."""
+def warp_images(images, A, b, out, supersample=2):
+    """images (N,3,C,C) float -> (N,3,out,out), sampling canvas at p = A u + b for each output pixel centre.
+
+    Each output pixel averages supersample x supersample bilinear samples: an area filter that keeps
+    downscaled inputs free of aliasing, as the library's pooled, half-pixel resize is.
+    """
     n, _, c, _ = images.shape
+    k = max(1, int(supersample))
+    A = A / k  # fine pixel u' covers coarse pixel u = u' / k: p = (A / k) u' + b
+    size = out * k
     # normalised coords (align_corners=False): x_norm = 2 p / size - 1, for output u = (x_o + 1) out / 2
-    An = A * (out / c)
-    bn = (A @ torch.full((2,), out / 2.0)) * (2.0 / c) + b * (2.0 / c) - 1.0
+    An = A * (size / c)
+    bn = (A @ torch.full((2,), size / 2.0)) * (2.0 / c) + b * (2.0 / c) - 1.0
     theta = torch.cat([An, bn.unsqueeze(2)], dim=2)
-    grid = F.affine_grid(theta, (n, 3, out, out), align_corners=False)
-    return F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    grid = F.affine_grid(theta, (n, 3, size, size), align_corners=False)
+    x = F.grid_sample(images, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return F.avg_pool2d(x, k) if k > 1 else x
 
 
 def warp_joints(joints, A, b, flipped, flip_perm, out):

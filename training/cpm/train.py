@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from .augment import make_batch, person_crop_affines, warp_images
+from .grow import grow
 from .data import build_cache, load_annotations, split_records
 from .model import CPM, PREPROCESS, count_macs, normalise
 from .targets import cpm_loss, decode, pck
@@ -126,6 +127,25 @@ def evaluate(model, data, cfg, stages=None):
     return summary
 
 
+def init_from(model, source, num_joints):
+    """Start from earlier weights: a checkpoint (best.pt: its EMA weights, batch-norm intact) or a shipped
+    model folder (batch-norm folded). A config that only widens layers is grown from the smaller model."""
+    if source.endswith(".pt"):
+        ck = torch.load(source)
+        src = CPM(ck["config"]["model"], num_joints)
+        src.load_state_dict(ck["ema"])
+    else:
+        from .export import load_into
+        with open(os.path.join(source, "model.json")) as f:
+            src = CPM(json.load(f)["config"], num_joints)
+        with torch.no_grad():
+            load_into(src, source)
+    if src.cfg == model.cfg:
+        model.load_state_dict(src.state_dict())
+    else:
+        grow(src, model)
+
+
 def lr_at(step, total, peak, warmup=0.05):
     """One-cycle: linear warm-up then cosine decay to 1% of the peak."""
     w = max(1, int(total * warmup))
@@ -174,7 +194,7 @@ def main(argv=None):
     ap.add_argument("--config", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--resume", help="checkpoint (last.pt) to continue from")
-    ap.add_argument("--init", help="model folder (model.json + weights) to start from")
+    ap.add_argument("--init", help="model folder (model.json + weights) or checkpoint (best.pt) to start from")
     ap.add_argument("--set", action="append", default=[], help="override a config value: train.epochs=3")
     ap.add_argument("--limit", type=int, help="use only this many training images (smoke runs)")
     ap.add_argument("--max-steps", type=int, help="stop after this many steps")
@@ -201,8 +221,7 @@ def main(argv=None):
     print(f"model: {sum(p.numel() for p in model.parameters())} parameters, "
           f"{count_macs(cfg['model'], data.spec.num_joints) / 1e6:.0f} M multiply-adds per frame", flush=True)
     if args.init:
-        from .export import load_into
-        load_into(model, args.init)
+        init_from(model, args.init, data.spec.num_joints)
         print(f"initialised from {args.init}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg["lr"], weight_decay=tcfg["weight_decay"])
     ema = EMA(model, tcfg["ema_decay"])

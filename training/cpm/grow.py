@@ -1,0 +1,72 @@
+"""Widen a trained CPM without changing what it computes, so a bigger model starts from the smaller one.
+
+Every convolution of the wider model keeps the old kernel in its first (old) output and input channels.
+Added output channels start random (they learn new features); the kernels that read them start at zero,
+so the network's output is unchanged until training moves them. Batch-norm of added channels starts at
+identity. Works for any two configs that differ only in widths (same layers, dilations, pools, stages).
+"""
+import torch
+import torch.nn as nn
+
+from .model import CPM
+
+
+def _convs_and_bns(model):
+    """(conv, bn or None, input-channel groups) per convolution in forward order.
+
+    The input groups describe how the conv's input is concatenated: a list of channel counts. The first
+    convolution of each refine stage reads [image features, previous maps]; every other reads one group.
+    """
+    out = []
+    prev = [3]
+    for m in model.backbone:
+        if isinstance(m, nn.Sequential):
+            out.append((m[0], m[1], prev))
+            prev = [m[0].out_channels]
+    feat = prev
+    head = model.stage1
+    out.append((head[0][0], head[0][1], feat))
+    out.append((head[1], None, [head[0][0].out_channels]))
+    for stage in model.refine:
+        groups = feat + [model.num_maps]
+        for m in stage:
+            if isinstance(m, nn.Sequential) and isinstance(m[0], nn.Sequential):  # the Head
+                out.append((m[0][0], m[0][1], groups))
+                out.append((m[1], None, [m[0][0].out_channels]))
+            else:
+                out.append((m[0], m[1], groups))
+                groups = [m[0].out_channels]
+    return out
+
+
+def _index(old_groups, new_groups):
+    """Positions in the new input of each old input channel (groups keep their order)."""
+    idx, start = [], 0
+    for o, n in zip(old_groups, new_groups):
+        assert n >= o, "a grown model may only widen"
+        idx += list(range(start, start + o))
+        start += n
+    return torch.tensor(idx)
+
+
+@torch.no_grad()
+def grow(old: CPM, new: CPM):
+    """Copy old's weights into the (wider) new model in place, function-preserving."""
+    olds, news = _convs_and_bns(old), _convs_and_bns(new)
+    if len(olds) != len(news):
+        raise ValueError("the two configs differ in more than widths (layer counts or stages)")
+    for (oc, ob, og), (nc, nb, ng) in zip(olds, news):
+        if oc.kernel_size != nc.kernel_size or oc.dilation != nc.dilation:
+            raise ValueError(f"kernel or dilation differs: {oc} vs {nc}")
+        cin = _index(og, ng)
+        o = oc.out_channels
+        # added outputs keep their fresh init; old outputs read only old inputs (added inputs: zero weight)
+        nc.weight[:o] = 0.0
+        nc.weight[:o, cin] = oc.weight
+        if oc.bias is not None:
+            nc.bias[:o] = oc.bias
+        if ob is not None:
+            nb.weight[:o], nb.bias[:o] = ob.weight, ob.bias
+            nb.running_mean[:o], nb.running_var[:o] = ob.running_mean, ob.running_var
+            nb.num_batches_tracked.copy_(ob.num_batches_tracked)
+    return new

@@ -1,0 +1,105 @@
+"""Growing a trained CPM into a wider one (training/cpm/grow.py) and the anti-aliased warp."""
+import copy
+import os
+import sys
+
+import pytest
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
+
+from training.cpm.augment import warp_images  # noqa: E402
+from training.cpm.export import write_model  # noqa: E402
+from training.cpm.grow import grow  # noqa: E402
+from training.cpm.model import CPM  # noqa: E402
+from training.cpm.train import init_from  # noqa: E402
+
+SMALL = {
+    "inputSize": 32,
+    "backbone": [{"filters": 4, "kernel": 3, "pool": 2}, {"filters": 6, "kernel": 3, "pool": 2},
+                 {"filters": 6, "kernel": 3, "dilation": 2}],
+    "stage1Hidden": 8,
+    "refineLayers": [{"filters": 5, "kernel": 3, "dilation": 1}, {"filters": 5, "kernel": 3, "dilation": 2}],
+    "refineHidden": 6,
+    "stages": 3,
+}
+
+
+def wider(cfg):
+    big = copy.deepcopy(cfg)
+    for layer in big["backbone"][1:]:
+        layer["filters"] += 3
+    big["refineLayers"][0]["filters"] += 2
+    big["refineHidden"] += 1
+    return big
+
+
+def trained_like(cfg, joints=3, seed=0):
+    """A model with non-trivial weights and batch-norm statistics, as after training."""
+    torch.manual_seed(seed)
+    m = CPM(cfg, joints)
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, torch.nn.Conv2d):
+                mod.weight.normal_(0, 0.3)
+                if mod.bias is not None:
+                    mod.bias.normal_(0, 0.1)
+            if isinstance(mod, torch.nn.BatchNorm2d):
+                mod.weight.uniform_(0.5, 1.5)
+                mod.bias.normal_(0, 0.1)
+                mod.running_mean.normal_(0, 0.2)
+                mod.running_var.uniform_(0.5, 2)
+    return m
+
+
+@pytest.mark.parametrize("train_mode", [False, True])
+def test_grow_keeps_every_stage_output(train_mode):
+    small = trained_like(SMALL)
+    big = grow(small, CPM(wider(SMALL), 3))
+    small.train(train_mode)
+    big.train(train_mode)
+    x = torch.randn(4, 3, 32, 32)
+    with torch.no_grad():
+        for a, b in zip(small(x), big(x)):
+            assert (a - b).abs().max().item() < 1e-5
+    # the added channels are there and will learn: their kernels are not all zero
+    assert big.backbone[2][0].weight[6:].abs().sum() > 0
+
+
+def test_grow_refuses_a_different_architecture():
+    deeper = copy.deepcopy(SMALL)
+    deeper["stages"] = 4
+    with pytest.raises(ValueError):
+        grow(trained_like(SMALL), CPM(deeper, 3))
+    other = copy.deepcopy(SMALL)
+    other["backbone"][2]["dilation"] = 1
+    with pytest.raises(ValueError):
+        grow(trained_like(SMALL), CPM(other, 3))
+
+
+def test_init_from_a_shipped_folder_into_a_wider_config(tmp_path):
+    small = trained_like(SMALL).eval()
+    spec = {"joint_names": ["left_a", "right_a", "mid"], "flip_pairs": [["left_a", "right_a"]], "skeleton": [["left_a", "mid"]]}
+    write_model(small, spec, str(tmp_path), "small")
+    big = CPM(wider(SMALL), 3)
+    init_from(big, str(tmp_path), 3)
+    big.eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        assert (small(x)[-1] - big(x)[-1]).abs().max().item() < 1e-4
+
+
+def test_supersampled_warp_does_not_alias():
+    # a one-pixel checkerboard shrunk 3x: point sampling lands on pixel centres (black or white),
+    # the 3x3 area filter averages a block of it (4/9 or 5/9 white)
+    yy, xx = torch.meshgrid(torch.arange(96), torch.arange(96), indexing="ij")
+    board = ((xx + yy) % 2 * 255.0).expand(1, 3, 96, 96).contiguous()
+    A, b = torch.eye(2)[None] * 3.0, torch.zeros(1, 2)
+    point = warp_images(board, A, b, 32, supersample=1)
+    area = warp_images(board, A, b, 32, supersample=3)
+    assert (point - 127.5).abs().min().item() > 127
+    assert (area - 127.5).abs().max().item() < 15
+    # identity on a smooth image: unchanged
+    smooth = (xx + 2 * yy).float().expand(1, 3, 96, 96).contiguous()
+    same = warp_images(smooth, torch.eye(2)[None], torch.zeros(1, 2), 96, supersample=2)
+    assert (same - smooth)[..., 1:-1, 1:-1].abs().max().item() < 1e-3
