@@ -147,6 +147,46 @@ export async function startEstimator(requested: BackendName, model?: string): Pr
   }
 }
 
+/** The page elements that show which backend and model run. */
+export interface BackendView {
+  backend: HTMLSelectElement;
+  backendStat: HTMLElement;
+  model: HTMLElement;
+  threads: HTMLElement;
+}
+
+/**
+ * Both pages' backend switch: disposes the old estimator, starts one on `requested` (with the
+ * WebGL -> WASM fallback and its message), lets the page prepare it (`prepare`, e.g. warm-up at the
+ * camera's size), then shows backend, model and threads. Returns undefined (and shows why) when no
+ * model could be started.
+ */
+export async function switchEstimator(
+  old: PoseEstimator | undefined, requested: BackendName, model: string | undefined,
+  page: { messages: Messages; status: (text: string) => void; view: BackendView; debug: DemoDebug; prepare?: (est: PoseEstimator) => Promise<void> },
+): Promise<PoseEstimator | undefined> {
+  old?.dispose();
+  for (const c of ['webgl-unavailable', 'backend-error', 'model-error']) page.messages.clear(c);
+  page.status(`Starting the ${requested.toUpperCase()} backend, loading and warming up the model…`);
+  try {
+    const { estimator: est, problem } = await startEstimator(requested, model);
+    if (problem) page.messages.show(problem);
+    await page.prepare?.(est);
+    page.view.backend.value = est.backend;
+    page.view.backendStat.textContent = est.backend.toUpperCase();
+    page.view.model.textContent = modelSummary(est);
+    page.debug.backend = est.backend;
+    const threads = await threadsInfo(est.backend);
+    page.view.threads.textContent = threads;
+    page.debug.threads = threads;
+    return est;
+  } catch (e) {
+    page.messages.show({ code: 'model-error', level: 'error', message: `The model could not be started: ${(e as Error).message}` });
+    page.status('No model: see the message above.');
+    return undefined;
+  }
+}
+
 /** Whether the wasm backend runs (or would run) multi-threaded here, in words. */
 export async function threadsInfo(backend: BackendName): Promise<string> {
   if (globalThis.crossOriginIsolated !== true) return 'WASM threads: off (the page is not cross-origin isolated)';

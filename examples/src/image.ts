@@ -4,8 +4,8 @@
  */
 import { drawBeliefMap, type BackendName, type PoseEstimator, type PoseResult } from 'cpm-pose';
 import {
-  $, BACKENDS, Messages, drawFrame, fillSelect, initDebug, jointColor, label, modelSummary, renderPose,
-  startEstimator, threadsInfo, urlSettings,
+  $, BACKENDS, Messages, drawFrame, fillSelect, initDebug, jointColor, label, renderPose,
+  switchEstimator, urlSettings,
 } from './common';
 
 const debug = initDebug('image');
@@ -64,10 +64,6 @@ function modelControls(est: PoseEstimator): void {
     ui.stages.value || String(Math.min(typeof settings.stages === 'number' ? settings.stages : T, T)));
   fillSelect(ui.joint, [...est.model.joints, 'background'].map((n) => [n, label(n)]), ui.joint.value || settings.overlayJoint);
   fillMapStages();
-  ui.backend.value = est.backend;
-  ui.backendStat.textContent = est.backend.toUpperCase();
-  ui.model.textContent = modelSummary(est);
-  debug.backend = est.backend;
 }
 
 function fillMapStages(): void {
@@ -80,21 +76,10 @@ async function setBackend(requested: BackendName): Promise<void> {
   await exclusive(async () => {
     const old = estimator;
     estimator = undefined;
-    old?.dispose();
-    for (const c of ['webgl-unavailable', 'backend-error', 'model-error']) messages.clear(c);
-    status(`Starting the ${requested.toUpperCase()} backend, loading and warming up the model…`);
-    try {
-      const { estimator: est, problem } = await startEstimator(requested, settings.model);
-      if (problem) messages.show(problem);
-      estimator = est;
-      modelControls(est);
-      const threads = await threadsInfo(est.backend);
-      ui.threads.textContent = threads;
-      debug.threads = threads;
+    estimator = await switchEstimator(old, requested, settings.model, { messages, status, view: ui, debug });
+    if (estimator) {
+      modelControls(estimator);
       status(image ? '' : 'Ready. Choose a photo.');
-    } catch (e) {
-      messages.show({ code: 'model-error', level: 'error', message: `The model could not be started: ${(e as Error).message}` });
-      status('No model: see the message above.');
     }
   });
   ui.backend.disabled = false;

@@ -9,8 +9,8 @@
  */
 import { PoseTracker, type BackendName, type PoseEstimator, type TrackerOptions } from 'cpm-pose';
 import {
-  $, BACKENDS, Messages, StageStrip, fillSelect, initDebug, label, modelSummary,
-  renderPose, startEstimator, threadsInfo, urlSettings, type ShownPose,
+  $, BACKENDS, Messages, StageStrip, fillSelect, initDebug, label,
+  renderPose, switchEstimator, urlSettings, type ShownPose,
 } from './common';
 import { cameraProblem, cameraUnsupported } from './messages';
 import { greyThumb } from './thumb';
@@ -132,10 +132,6 @@ function modelControls(est: PoseEstimator): void {
   fillSelect(ui.joint, [...est.model.joints, 'background'].map((n) => [n, label(n)]), joint);
   fillMapStages();
   ui.mapStage.value = String(stagesToRun());
-  ui.backend.value = est.backend;
-  ui.backendStat.textContent = est.backend.toUpperCase();
-  ui.model.textContent = modelSummary(est);
-  debug.backend = est.backend;
 }
 
 /** Runs the pose on a black frame of the camera's size: shader compilation and buffers happen now, not on the first real frame. */
@@ -155,24 +151,13 @@ async function setBackend(requested: BackendName): Promise<void> {
   await exclusive(async () => {
     const old = estimator;
     estimator = undefined;
-    old?.dispose();
-    messages.clear('webgl-unavailable');
-    messages.clear('backend-error');
-    messages.clear('model-error');
-    status(`Starting the ${requested.toUpperCase()} backend, loading and warming up the model…`);
-    try {
-      const { estimator: est, problem } = await startEstimator(requested, settings.model);
-      if (problem) messages.show(problem);
-      if (frame.width > 0) await warmUp(est, frame.width, frame.height);
-      estimator = est;
-      modelControls(est);
-      const threads = await threadsInfo(est.backend);
-      ui.threads.textContent = threads;
-      debug.threads = threads;
+    estimator = await switchEstimator(old, requested, settings.model, {
+      messages, status, view: ui, debug,
+      prepare: (est) => (frame.width > 0 ? warmUp(est, frame.width, frame.height) : Promise.resolve()),
+    });
+    if (estimator) {
+      modelControls(estimator);
       status(running ? 'Running.' : 'Ready. Press Start to open the camera.');
-    } catch (e) {
-      messages.show({ code: 'model-error', level: 'error', message: `The model could not be started: ${(e as Error).message}` });
-      status('No model: see the message above.');
     }
   });
   ui.backend.disabled = false;
