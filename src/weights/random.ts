@@ -20,9 +20,9 @@ export const CPM_LITE_CONFIG: CpmConfig = {
   backbone: [
     { filters: 16, kernel: 3, dilation: 1, pool: 2 },
     { filters: 32, kernel: 3, dilation: 1, pool: 2 },
-    { filters: 48, kernel: 3, dilation: 1, pool: 1 },
-    { filters: 48, kernel: 3, dilation: 1, pool: 1 },
-    { filters: 48, kernel: 3, dilation: 2, pool: 1 },
+    { filters: 64, kernel: 3, dilation: 1, pool: 1 },
+    { filters: 64, kernel: 3, dilation: 1, pool: 1 },
+    { filters: 64, kernel: 3, dilation: 2, pool: 1 },
   ],
   stage1Hidden: 64,
   refineLayers: [
