@@ -64,6 +64,29 @@ export function $<T extends HTMLElement = HTMLElement>(id: string): T {
   return e as T;
 }
 
+/** The controls and read-outs both pages have (same ids in index.html and image.html). */
+export function sharedControls() {
+  return {
+    backend: $<HTMLSelectElement>('backend'),
+    stages: $<HTMLSelectElement>('stages'),
+    threshold: $<HTMLInputElement>('threshold'),
+    thresholdValue: $<HTMLOutputElement>('threshold-value'),
+    overlay: $<HTMLInputElement>('overlay'),
+    region: $<HTMLInputElement>('region'),
+    joint: $<HTMLSelectElement>('joint'),
+    mapStage: $<HTMLSelectElement>('map-stage'),
+    status: $('status'),
+    view: $<HTMLCanvasElement>('view'),
+    placeholder: $('placeholder'),
+    ms: $('stat-ms'),
+    score: $('stat-score'),
+    size: $('stat-size'),
+    backendStat: $('stat-backend'),
+    threads: $('stat-threads'),
+    model: $('model'),
+  };
+}
+
 /** State the browser tests (and curious developers, in the console) read: window.cpmDemo. */
 export interface DemoDebug {
   page: 'webcam' | 'image';

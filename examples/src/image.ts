@@ -5,32 +5,16 @@
 import { drawBeliefMap, type BackendName, type PoseEstimator, type PoseResult } from 'cpm-pose';
 import {
   $, BACKENDS, Messages, drawFrame, fillSelect, initDebug, jointColor, label, renderPose,
-  switchEstimator, urlSettings,
+  sharedControls, switchEstimator, urlSettings,
 } from './common';
 
 const debug = initDebug('image');
 const settings = urlSettings();
 const ui = {
+  ...sharedControls(),
   file: $<HTMLInputElement>('file'),
   drop: $('drop'),
-  backend: $<HTMLSelectElement>('backend'),
-  stages: $<HTMLSelectElement>('stages'),
-  threshold: $<HTMLInputElement>('threshold'),
-  thresholdValue: $<HTMLOutputElement>('threshold-value'),
-  overlay: $<HTMLInputElement>('overlay'),
-  region: $<HTMLInputElement>('region'),
-  joint: $<HTMLSelectElement>('joint'),
-  mapStage: $<HTMLSelectElement>('map-stage'),
-  status: $('status'),
-  view: $<HTMLCanvasElement>('view'),
-  placeholder: $('placeholder'),
-  ms: $('stat-ms'),
-  score: $('stat-score'),
-  size: $('stat-size'),
-  backendStat: $('stat-backend'),
-  threads: $('stat-threads'),
   scores: $('scores'),
-  model: $('model'),
   grid: $('grid'),
 };
 const messages = new Messages($('messages'), debug);

@@ -10,7 +10,7 @@
 import { PoseTracker, type BackendName, type PoseEstimator, type TrackerOptions } from 'cpm-pose';
 import {
   $, BACKENDS, Messages, StageStrip, fillSelect, initDebug, label,
-  renderPose, switchEstimator, urlSettings, type ShownPose,
+  renderPose, sharedControls, switchEstimator, urlSettings, type ShownPose,
 } from './common';
 import { cameraProblem, cameraUnsupported } from './messages';
 import { greyThumb } from './thumb';
@@ -18,32 +18,16 @@ import { greyThumb } from './thumb';
 const debug = initDebug('webcam');
 const settings = urlSettings();
 const ui = {
+  ...sharedControls(),
   camera: $<HTMLSelectElement>('camera'),
   start: $<HTMLButtonElement>('start'),
   stop: $<HTMLButtonElement>('stop'),
   mirror: $<HTMLInputElement>('mirror'),
-  backend: $<HTMLSelectElement>('backend'),
-  stages: $<HTMLSelectElement>('stages'),
   budget: $<HTMLInputElement>('budget'),
   budgetLabel: $('budget-label'),
   tracking: $<HTMLInputElement>('tracking'),
   smoothing: $<HTMLInputElement>('smoothing'),
-  threshold: $<HTMLInputElement>('threshold'),
-  thresholdValue: $<HTMLOutputElement>('threshold-value'),
-  overlay: $<HTMLInputElement>('overlay'),
-  region: $<HTMLInputElement>('region'),
-  joint: $<HTMLSelectElement>('joint'),
-  mapStage: $<HTMLSelectElement>('map-stage'),
-  status: $('status'),
-  view: $<HTMLCanvasElement>('view'),
-  placeholder: $('placeholder'),
   fps: $('stat-fps'),
-  ms: $('stat-ms'),
-  score: $('stat-score'),
-  size: $('stat-size'),
-  backendStat: $('stat-backend'),
-  threads: $('stat-threads'),
-  model: $('model'),
   video: $<HTMLVideoElement>('video'),
 };
 const messages = new Messages($('messages'), debug);
