@@ -64,6 +64,16 @@ export function $<T extends HTMLElement = HTMLElement>(id: string): T {
   return e as T;
 }
 
+/** A queue that runs async tasks one at a time, in order (a failed task does not stop the next). */
+export function taskQueue(): <T>(task: () => Promise<T>) => Promise<T> {
+  let chain: Promise<unknown> = Promise.resolve();
+  return <T>(task: () => Promise<T>): Promise<T> => {
+    const run = chain.then(task);
+    chain = run.catch(() => undefined);
+    return run;
+  };
+}
+
 /** The controls and read-outs both pages have (same ids in index.html and image.html). */
 export function sharedControls() {
   return {

@@ -5,7 +5,7 @@
 import { drawBeliefMap, type BackendName, type PoseEstimator, type PoseResult } from 'cpm-pose';
 import {
   $, BACKENDS, Messages, drawFrame, fillSelect, initDebug, jointColor, label, renderPose,
-  sharedControls, switchEstimator, urlSettings,
+  sharedControls, switchEstimator, taskQueue, urlSettings,
 } from './common';
 
 const debug = initDebug('image');
@@ -26,12 +26,8 @@ let estimator: PoseEstimator | undefined;
 let image: HTMLImageElement | undefined;
 let imageName = '';
 let pose: PoseResult | undefined;
-let chain: Promise<unknown> = Promise.resolve();
-function exclusive<T>(task: () => Promise<T>): Promise<T> {
-  const run = chain.then(task);
-  chain = run.catch(() => undefined);
-  return run;
-}
+/** Photo loads, estimates and backend switches take turns. */
+const exclusive = taskQueue();
 
 function status(text: string): void {
   ui.status.textContent = text;

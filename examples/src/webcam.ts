@@ -10,7 +10,7 @@
 import { PoseTracker, type BackendName, type PoseEstimator, type TrackerOptions } from 'cpm-pose';
 import {
   $, BACKENDS, Messages, StageStrip, fillSelect, initDebug, label,
-  renderPose, sharedControls, switchEstimator, urlSettings, type ShownPose,
+  renderPose, sharedControls, switchEstimator, taskQueue, urlSettings, type ShownPose,
 } from './common';
 import { cameraProblem, cameraUnsupported } from './messages';
 import { greyThumb } from './thumb';
@@ -52,12 +52,7 @@ let lastPose: ShownPose | undefined;
 let lastMirror = settings.mirror;
 
 /** Frames and estimator changes take turns: a backend switch waits for the frame in flight. */
-let chain: Promise<unknown> = Promise.resolve();
-function exclusive<T>(task: () => Promise<T>): Promise<T> {
-  const run = chain.then(task);
-  chain = run.catch(() => undefined);
-  return run;
-}
+const exclusive = taskQueue();
 
 function status(text: string): void {
   ui.status.textContent = text;
