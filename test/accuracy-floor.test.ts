@@ -11,9 +11,9 @@ import { evaluate, loadLspet, selectSplit } from '../bench/lspet.js';
 import { pct } from '../bench/pck.js';
 import { LSPET } from './helpers.js';
 
-// Measured 34.4% for the shipped cpm-lite (epoch 38) with `npm run eval -- --split val`; the floor sits a
+// Measured 38.9% for the shipped cpm-lite (session 2, epoch 35) with `npm run eval -- --split val`; the floor sits a
 // little below so that a real regression (model, pre-processing, decoder) fails and run-to-run noise does not.
-const PCK02_LIMB_FLOOR = 0.32;
+const PCK02_LIMB_FLOOR = 0.36;
 
 const VAL_PHOTOS = 500;
 

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCpmGraph, type CpmGraph } from '../src/model/graph.js';
@@ -23,6 +24,11 @@ describe('graph', () => {
     tf.dispose(Object.values(tensors));
   });
   afterAll(() => graph.dispose());
+
+  it('CPM_LITE_CONFIG (the random-weight stand-in of the tests) is the shipped model\'s architecture', () => {
+    const shipped = JSON.parse(fs.readFileSync(new URL('../models/cpm-lite/model.json', import.meta.url), 'utf8')) as { config: unknown };
+    expect(CPM_LITE_CONFIG).toEqual(shipped.config);
+  });
 
   it('outputs every stage\'s maps, [1, 32, 32, 15] for the 128 px cpm-lite config', () => {
     expect(strideOf(CPM_LITE_CONFIG)).toBe(4);
