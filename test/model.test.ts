@@ -92,7 +92,7 @@ describe('weight specs', () => {
     expect(names.slice(0, 4)).toEqual(['backbone/conv1/kernel', 'backbone/conv1/bias', 'backbone/conv2/kernel', 'backbone/conv2/bias']);
     expect(names.slice(10, 14)).toEqual(['stage1/hidden/kernel', 'stage1/hidden/bias', 'stage1/out/kernel', 'stage1/out/bias']);
     expect(names[14]).toBe('stage2/conv1/kernel');
-    expect(specs[14]!.shape).toEqual([3, 3, 48 + 15, 40]);
+    expect(specs[14]!.shape).toEqual([3, 3, 64 + 15, 40]);
     expect(names[names.length - 1]).toBe('stage3/out/bias');
     expect(specs.find((s) => s.name === 'stage3/out/kernel')!.shape).toEqual([1, 1, 40, 15]);
     expect(specs).toHaveLength(2 * (5 + 2 + 2 * (4 + 2)));
