@@ -172,7 +172,8 @@ describe('bad files in a folder', () => {
     const errs = lines(run.stderr);
     const file = (n: string) => path.join(dir, n);
     expect(errs).toEqual([
-      `cpm-pose: ${file('b-corrupt.jpg')}: truncated or corrupt image (premature end of JPEG image)`,
+      // libvips' message ("premature end of JPEG image") sometimes arrives empty; the reason does not
+      expect.stringMatching(new RegExp(`^cpm-pose: ${file('b-corrupt.jpg').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: truncated or corrupt image \\((premature end of JPEG image|the decoder gave no detail)\\)$`)),
       `cpm-pose: ${file('c-notes.txt')}: not an image (unknown or unsupported format)`,
       `cpm-pose: ${file('d-empty.jpg')}: empty file (0 bytes)`,
       `cpm-pose: ${file('missing.jpg')}: no such file`,

@@ -37,8 +37,12 @@ export interface DecodedImage {
   pixels: { data: Uint8Array; width: number; height: number; channels: 3 };
 }
 
-/** sharp/libvips messages -> short reasons a user can act on. */
-function reasonOf(e: unknown): string {
+/**
+ * sharp/libvips messages -> short reasons a user can act on. `knownImage`: the header was read (a
+ * known format), so a failure while decoding the pixels means broken image data, whatever libvips
+ * says (its error text is process-global and sometimes arrives empty, as "Unknown error").
+ */
+function reasonOf(e: unknown, knownImage = false): string {
   const err = e as NodeJS.ErrnoException;
   if (err.code === 'ENOENT') return 'no such file';
   if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied';
@@ -49,7 +53,9 @@ function reasonOf(e: unknown): string {
     return `truncated or corrupt image (${m.replace(/^Vips\w*:\s*/, '')})`;
   }
   if (/pixel limit/i.test(m)) return 'image too large (over the pixel limit)';
-  return `cannot decode: ${m.replace(/^Vips\w*:\s*/, '')}`;
+  const detail = m.replace(/^Vips\w*:\s*/, '');
+  if (knownImage) return `truncated or corrupt image (${/^(unknown error)?$/i.test(detail) ? 'the decoder gave no detail' : detail})`;
+  return `cannot decode: ${detail}`;
 }
 
 export async function decodeImage(file: string, maxSide: number): Promise<DecodedImage> {
@@ -63,9 +69,11 @@ export async function decodeImage(file: string, maxSide: number): Promise<Decode
   } catch (e) {
     throw e instanceof ImageError ? e : new ImageError(reasonOf(e));
   }
+  let knownImage = false;
   try {
     // failOn 'error': truncated or broken pixel data fails; mere warnings (odd markers) do not
     const meta = await sharp(bytes, { failOn: 'error' }).metadata();
+    knownImage = meta.format !== undefined;
     const width = meta.autoOrient?.width ?? meta.width;
     const height = meta.autoOrient?.height ?? meta.height;
     if (!width || !height) throw new ImageError('image has no pixels');
@@ -86,7 +94,7 @@ export async function decodeImage(file: string, maxSide: number): Promise<Decode
       pixels: { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 },
     };
   } catch (e) {
-    throw e instanceof ImageError ? e : new ImageError(reasonOf(e));
+    throw e instanceof ImageError ? e : new ImageError(reasonOf(e, knownImage));
   }
 }
 
