@@ -8,34 +8,22 @@ identity. Works for any two configs that differ only in widths (same layers, dil
 import torch
 import torch.nn as nn
 
+from .export import named_layers
 from .model import CPM
 
 
 def _convs_and_bns(model):
-    """(conv, bn or None, input-channel groups) per convolution in forward order.
+    """(conv, bn or None, input-channel groups) per layer, in the exported manifest's order.
 
-    The input groups describe how the conv's input is concatenated: a list of channel counts. The first
-    convolution of each refine stage reads [image features, previous maps]; every other reads one group.
+    The groups say how a conv's input is concatenated, as channel counts: the first convolution of each
+    refine stage reads [image features, previous maps]; every other reads one group.
     """
+    features = model.stage1[0][0].in_channels
     out = []
-    prev = [3]
-    for m in model.backbone:
-        if isinstance(m, nn.Sequential):
-            out.append((m[0], m[1], prev))
-            prev = [m[0].out_channels]
-    feat = prev
-    head = model.stage1
-    out.append((head[0][0], head[0][1], feat))
-    out.append((head[1], None, [head[0][0].out_channels]))
-    for stage in model.refine:
-        groups = feat + [model.num_maps]
-        for m in stage:
-            if isinstance(m, nn.Sequential) and isinstance(m[0], nn.Sequential):  # the Head
-                out.append((m[0][0], m[0][1], groups))
-                out.append((m[1], None, [m[0][0].out_channels]))
-            else:
-                out.append((m[0], m[1], groups))
-                groups = [m[0].out_channels]
+    for name, m in named_layers(model):
+        conv, bn = (m, None) if isinstance(m, nn.Conv2d) else (m[0], m[1])
+        refine_input = name.startswith("stage") and not name.startswith("stage1/") and name.endswith("/conv1")
+        out.append((conv, bn, [features, model.num_maps] if refine_input else [conv.in_channels]))
     return out
 
 

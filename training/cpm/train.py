@@ -21,8 +21,8 @@ import numpy as np
 import torch
 
 from .augment import make_batch, person_crop_affines, warp_images
-from .grow import grow
 from .data import build_cache, load_annotations, split_records
+from .grow import grow
 from .model import CPM, PREPROCESS, count_macs, normalise
 from .targets import cpm_loss, decode, pck
 
@@ -138,8 +138,7 @@ def init_from(model, source, num_joints):
         from .export import load_into
         with open(os.path.join(source, "model.json")) as f:
             src = CPM(json.load(f)["config"], num_joints)
-        with torch.no_grad():
-            load_into(src, source)
+        load_into(src, source)
     if src.cfg == model.cfg:
         model.load_state_dict(src.state_dict())
     else:
