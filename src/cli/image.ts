@@ -48,12 +48,12 @@ function reasonOf(e: unknown, knownImage = false): string {
   if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied';
   if (err.code === 'EISDIR') return 'is a folder';
   const m = String(err.message ?? e).split('\n')[0]!.trim();
+  const detail = m.replace(/^Vips\w*:\s*/, '');
   if (/unsupported image format/i.test(m)) return 'not an image (unknown or unsupported format)';
   if (/premature end|truncated|unexpected end|end of (file|stream|data)|not enough data|read error/i.test(m)) {
-    return `truncated or corrupt image (${m.replace(/^Vips\w*:\s*/, '')})`;
+    return `truncated or corrupt image (${detail})`;
   }
   if (/pixel limit/i.test(m)) return 'image too large (over the pixel limit)';
-  const detail = m.replace(/^Vips\w*:\s*/, '');
   if (knownImage) return `truncated or corrupt image (${/^(unknown error)?$/i.test(detail) ? 'the decoder gave no detail' : detail})`;
   return `cannot decode: ${detail}`;
 }
