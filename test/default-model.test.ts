@@ -8,9 +8,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEstimator, estimatePose } from '../src/index.js';
 import { LSP_JOINTS } from '../src/weights/random.js';
-import { lspetImage, ROOT } from './helpers.js';
-
-const MODEL = path.join(ROOT, 'models', 'cpm-lite', 'model.json');
+import { lspetImage, ROOT, SHIPPED_MODEL_JSON as MODEL } from './helpers.js';
 
 function requireModel() {
   if (!fs.existsSync(MODEL)) throw new Error('models/cpm-lite/model.json is missing: the default model is shipped by the training pipeline');

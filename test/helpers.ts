@@ -6,9 +6,17 @@ import jpeg from 'jpeg-js';
 import type { CpmConfig } from '../src/model/config.js';
 import { createRandomModel, type RandomModelOptions } from '../src/weights/random.js';
 import { writeModelFiles } from '../src/weights/save.js';
-import type { ModelFiles } from '../src/weights/format.js';
+import { validateModelJson, type ModelFiles, type ModelJson } from '../src/weights/format.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The shipped default model's model.json. */
+export const SHIPPED_MODEL_JSON = path.join(ROOT, 'models', 'cpm-lite', 'model.json');
+
+/** The shipped default model's model.json, read and checked as the library checks it. */
+export function shippedModelJson(): ModelJson {
+  return validateModelJson(JSON.parse(fs.readFileSync(SHIPPED_MODEL_JSON, 'utf8')));
+}
+
 /** The shared data sits beside the clone; never copied into the repo. */
 export const LSPET = path.resolve(ROOT, '..', 'shared', 'data', 'lspet');
 

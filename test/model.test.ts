@@ -1,4 +1,3 @@
-import fs from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCpmGraph, type CpmGraph } from '../src/model/graph.js';
@@ -6,7 +5,7 @@ import { receptiveFields } from '../src/model/receptive-field.js';
 import { validateConfig, strideOf, mapSizeOf } from '../src/model/config.js';
 import { weightSpecs } from '../src/model/weight-specs.js';
 import { CPM_LITE_CONFIG, randomWeights } from '../src/weights/random.js';
-import { TINY_CONFIG } from './helpers.js';
+import { shippedModelJson, TINY_CONFIG } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -26,8 +25,7 @@ describe('graph', () => {
   afterAll(() => graph.dispose());
 
   it('CPM_LITE_CONFIG (the random-weight stand-in of the tests) is the shipped model\'s architecture', () => {
-    const shipped = JSON.parse(fs.readFileSync(new URL('../models/cpm-lite/model.json', import.meta.url), 'utf8')) as { config: unknown };
-    expect(CPM_LITE_CONFIG).toEqual(shipped.config);
+    expect(CPM_LITE_CONFIG).toEqual(shippedModelJson().config);
   });
 
   it('outputs every stage\'s maps, [1, 32, 32, 15] for the 128 px cpm-lite config', () => {
