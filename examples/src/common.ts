@@ -276,6 +276,20 @@ export function drawFrame(ctx: CanvasRenderingContext2D, source: CanvasImageSour
   ctx.restore();
 }
 
+/**
+ * A belief-map thumbnail: the frame darkened by `dim` (0..1) under `joint`'s map of `maps` at
+ * `alpha`. Returns drawBeliefMap's result (the peak cell's probability).
+ */
+export function drawMapThumbnail(
+  ctx: CanvasRenderingContext2D, source: CanvasImageSource, mirror: boolean, maps: BeliefMaps, joint: string,
+  frame: { frameWidth: number; frameHeight: number }, dim: number, alpha: number,
+): ReturnType<typeof drawBeliefMap> {
+  drawFrame(ctx, source, mirror);
+  ctx.fillStyle = `rgba(0,0,0,${dim})`;
+  ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
+  return drawBeliefMap(ctx, maps, joint, { ...frame, alpha });
+}
+
 /** What the pages draw: a PoseResult, or a tracked pose from the video API. */
 export interface ShownPose {
   keypoints: Keypoint[];
@@ -346,11 +360,7 @@ export class StageStrip {
         c.width = w;
         c.height = h;
       }
-      const ctx = c.getContext('2d')!;
-      drawFrame(ctx, source, mirror);
-      ctx.fillStyle = 'rgba(0,0,0,0.35)';
-      ctx.fillRect(0, 0, w, h);
-      const { max } = drawBeliefMap(ctx, m, joint, { frameWidth, frameHeight, alpha: 0.9 });
+      const { max } = drawMapThumbnail(c.getContext('2d')!, source, mirror, m, joint, { frameWidth, frameHeight }, 0.35, 0.9);
       const fig = c.parentElement!;
       fig.classList.toggle('selected', m.stage === selected);
       const k = pose.keypoints.find((p) => p.name === joint);

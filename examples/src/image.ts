@@ -2,9 +2,9 @@
  * Image page: choose or drop a photo, see the pose, the per-joint scores and every stage's belief
  * maps of every joint.
  */
-import { drawBeliefMap, type BackendName, type PoseEstimator, type PoseResult } from 'cpm-pose';
+import { type BackendName, type PoseEstimator, type PoseResult } from 'cpm-pose';
 import {
-  $, BACKENDS, Messages, drawFrame, fillSelect, initDebug, jointColor, label, renderPose,
+  $, BACKENDS, Messages, drawMapThumbnail, fillSelect, initDebug, jointColor, label, renderPose,
   sharedControls, switchEstimator, taskQueue, urlSettings,
 } from './common';
 
@@ -155,11 +155,7 @@ function renderGrid(): void {
       const c = document.createElement('canvas');
       c.width = tw;
       c.height = th;
-      const ctx = c.getContext('2d')!;
-      drawFrame(ctx, image, false);
-      ctx.fillStyle = 'rgba(0,0,0,0.4)';
-      ctx.fillRect(0, 0, tw, th);
-      drawBeliefMap(ctx, maps, name, { frameWidth: w, frameHeight: h, alpha: 0.95 });
+      drawMapThumbnail(c.getContext('2d')!, image, false, maps, name, { frameWidth: w, frameHeight: h }, 0.4, 0.95);
       const cap = document.createElement('figcaption');
       cap.textContent = label(name);
       fig.append(c, cap);
