@@ -28,6 +28,7 @@ import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
 import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, type PoseEstimator } from '../src/index.js';
 import { DEFAULT_MODEL_NAME } from '../src/default-model.js';
 import { selectBackend } from '../src/tools.js';
+import { scriptArgs } from './args.js';
 import { runBrowserBench, type BrowserBenchResult } from './browser.js';
 import type { BrowserResult } from './browser/page.js';
 import { decodeImage, evaluate, loadLspet, progress, selectSplit, type Rgba } from './lspet.js';
@@ -54,24 +55,14 @@ const { values: a } = parseArgs({
   },
   strict: true,
 });
-if (a.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const int = (v: string | undefined, name: string): number => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) {
-    console.error(`--${name} must be a positive integer, got ${v}\n${USAGE}`);
-    process.exit(2);
-  }
-  return n;
-};
-const limit = a.limit !== undefined ? int(a.limit, 'limit') : undefined;
-const FRAMES = int(a.frames, 'frames');
-const ROUNDS = int(a.rounds, 'rounds');
-const WARMUP = int(a.warmup, 'warmup');
-const COLD_RUNS = int(a['cold-runs'], 'cold-runs');
-const BROWSER_FRAMES = int(a['browser-frames'], 'browser-frames');
+const { help, positiveInt } = scriptArgs(USAGE);
+help(a.help);
+const limit = positiveInt(a.limit, 'limit');
+const FRAMES = positiveInt(a.frames, 'frames');
+const ROUNDS = positiveInt(a.rounds, 'rounds');
+const WARMUP = positiveInt(a.warmup, 'warmup');
+const COLD_RUNS = positiveInt(a['cold-runs'], 'cold-runs');
+const BROWSER_FRAMES = positiveInt(a['browser-frames'], 'browser-frames');
 const OUT = path.resolve(a.out ?? (limit !== undefined ? path.join(ROOT, '.cache', 'bench-dev') : path.join(ROOT, 'docs')));
 const UPDATE_README = path.resolve(OUT) === path.join(ROOT, 'docs');
 const COMMAND = ['npm run bench', ...(process.argv.length > 2 ? ['--', ...process.argv.slice(2)] : [])].join(' ');

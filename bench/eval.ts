@@ -10,16 +10,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEstimator, type EstimateOptions } from '../src/index.js';
 import type { BackendChoice } from '../src/backend/backend.js';
+import { scriptArgs } from './args.js';
 import { evaluate, loadLspet, progress, selectSplit, type Split } from './lspet.js';
 import { pckTable, pct } from './pck.js';
 import { quantile } from './timing.js';
 
 const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--backend wasm|cpu|webgl|auto] [--limit N] [--json out.json]';
 
-function fail(msg: string): never {
-  console.error(`${msg}\n${USAGE}`);
-  process.exit(2);
-}
+const { fail, help, positiveInt } = scriptArgs(USAGE);
 
 const { values: a } = parseArgs({
   options: {
@@ -34,19 +32,10 @@ const { values: a } = parseArgs({
   },
   strict: true,
 });
-if (a.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
+help(a.help);
 if (a.split !== 'val' && a.split !== 'train') fail(`--split must be val or train, got ${a.split}`);
-const intArg = (v: string | undefined, name: string): number | undefined => {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) fail(`--${name} must be a positive integer, got ${v}`);
-  return n;
-};
-const limit = intArg(a.limit, 'limit');
-const stages = intArg(a.stages, 'stages');
+const limit = positiveInt(a.limit, 'limit');
+const stages = positiveInt(a.stages, 'stages');
 
 const data = loadLspet(path.resolve(a.data!));
 const records = selectSplit(data, a.split as Split, limit);

@@ -18,6 +18,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, type EstimateOptions } from '../src/index.js';
 import type { BackendChoice } from '../src/backend/backend.js';
+import { scriptArgs } from './args.js';
 import { decodeImage, loadLspet, progress, selectSplit } from './lspet.js';
 import { markdownTable, PckAccumulator, pct, quantile, type AnnotatedJoint, type Point } from './pck.js';
 
@@ -35,15 +36,9 @@ const { values: a } = parseArgs({
   },
   strict: true,
 });
-if (a.help) {
-  console.log(USAGE);
-  process.exit(0);
-}
-const limit = a.limit !== undefined ? Number(a.limit) : undefined;
-if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) {
-  console.error(`--limit must be a positive integer\n${USAGE}`);
-  process.exit(2);
-}
+const { help, positiveInt } = scriptArgs(USAGE);
+help(a.help);
+const limit = positiveInt(a.limit, 'limit');
 
 const data = loadLspet(path.resolve(a.data!));
 const records = selectSplit(data, 'val', limit);
