@@ -201,9 +201,11 @@ export async function switchEstimator(
   old?.dispose();
   for (const c of ['webgl-unavailable', 'backend-error', 'model-error']) page.messages.clear(c);
   page.status(`Starting the ${requested.toUpperCase()} backend, loading and warming up the model…`);
+  let est: PoseEstimator | undefined;
   try {
-    const { estimator: est, problem } = await startEstimator(requested, model);
-    if (problem) page.messages.show(problem);
+    const started = await startEstimator(requested, model);
+    est = started.estimator;
+    if (started.problem) page.messages.show(started.problem);
     await page.prepare?.(est);
     page.view.backend.value = est.backend;
     page.view.backendStat.textContent = est.backend.toUpperCase();
@@ -214,6 +216,7 @@ export async function switchEstimator(
     page.debug.threads = threads;
     return est;
   } catch (e) {
+    est?.dispose(); // started but its warm-up failed: free its weights
     page.messages.show({ code: 'model-error', level: 'error', message: `The model could not be started: ${(e as Error).message}` });
     page.status('No model: see the message above.');
     return undefined;
