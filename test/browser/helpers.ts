@@ -108,6 +108,8 @@ export interface DemoPose {
   score: number;
   stage: number;
   framing?: string;
+  /** the frame rectangle the network saw (a tracked frame: the crop around the previous pose) */
+  region?: { x: number; y: number; width: number; height: number };
 }
 
 /** Debug state the demo pages publish as window.cpmDemo (see examples/src/common.ts). */
@@ -167,6 +169,14 @@ export function mjpegFrames(file = CLIP): Buffer[] {
   return starts.map((s, k) => buf.subarray(s, k + 1 < starts.length ? starts[k + 1] : buf.length));
 }
 
+
+/** One frame of the clip, decoded to RGBA. */
+export function clipFrame(index: number, file = CLIP): { data: Uint8Array; width: number; height: number } {
+  const f = mjpegFrames(file)[index];
+  if (!f) throw new Error(`the clip has no frame ${index}`);
+  const img = jpeg.decode(f, { useTArray: true, formatAsRGBA: true });
+  return { data: img.data, width: img.width, height: img.height };
+}
 
 /** The clip's frames as grey thumbnails, decoded once. */
 export function clipThumbs(n: number, file = CLIP): number[][] {

@@ -10,15 +10,25 @@ export const WEBCAM_FRAMES = 3;
 /**
  * Webcam vs ../shared/data/video/pose_1.reference.json (another model's output, not ground truth):
  * a joint is "near" when within this fraction of the reference torso diameter (left shoulder to
- * right hip, as for PCK) of the reference, for the clip frame the test identified.
+ * right hip, as for PCK) of the reference, for the clip frame the test identified. Every torso joint
+ * must be near.
  */
-// 0.75, not 0.5: on one WebGL (SwiftShader) run at 0.5 only 4 of 6 were near, the wrists at 0.59 and
-// 0.63 torso on a frame where the arms move fast (the reference is another model, not ground truth).
-export const REFERENCE_TOLERANCE = 0.75;
-/** ... and at least this many of the six checked joints (shoulders, hips, wrists) must be near. */
-export const REFERENCE_MIN_NEAR = 5;
+export const REFERENCE_TOLERANCE = 0.5;
 /** The joints compared with the reference (our names = the COCO names for these). */
-export const REFERENCE_JOINTS = ['left_shoulder', 'right_shoulder', 'left_hip', 'right_hip', 'left_wrist', 'right_wrist'] as const;
+export const REFERENCE_JOINTS = ['left_shoulder', 'right_shoulder', 'left_hip', 'right_hip'] as const;
+// Not the wrists: which clip frame is read back depends on timing (about 500 ms per frame on WebGL
+// under SwiftShader), and on frames where the arms move fast the model's wrists were 0.5-0.8 torso from
+// the reference model's, failing about one run in eight. The wrists, with every other joint, are
+// checked against Node's own estimate of the same frame below instead (deterministic).
+
+/**
+ * Webcam page vs this library in Node (wasm) on the same clip frame (decoded by jpeg-js rather than
+ * the fake camera), the same crop (the page's region) and the same mirroring: a joint agrees when within
+ * NODE_PARITY_TOLERANCE of the reference torso diameter; at least NODE_PARITY_MIN_AGREE of the 14 must.
+ * (The two decoders' grey levels differ a little, so a joint with two close peaks may land on either.)
+ */
+export const NODE_PARITY_TOLERANCE = 0.1;
+export const NODE_PARITY_MIN_AGREE = 12;
 
 /**
  * Identifying the frame read back in the clip: both are reduced to THUMB x THUMB grey levels; the

@@ -1,16 +1,21 @@
 /**
  * The webcam page in Chromium with a fake camera playing ../shared/data/video/pose_1.mjpeg, on WebGL
  * (SwiftShader) and on WASM: after warm-up, keypoints on consecutive frames; on the frame read back
- * (identified in the clip by its pixels), shoulders, hips and wrists near pose_1.reference.json.
+ * (identified in the clip by its pixels), shoulders and hips near pose_1.reference.json and every joint
+ * where this library in Node puts it on that frame and crop.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
+import { createEstimator, type PoseEstimator } from '../../src/index.js';
+import { estimateOnCrop } from '../../src/estimator/estimator.js';
+import { shippedModelJson } from '../helpers.js';
 import {
-  clipReference, clipThumbs, demoState, fakeCameraArgs, launch, matchFrame, openPage,
+  clipFrame, clipReference, clipThumbs, demoState, fakeCameraArgs, launch, matchFrame, openPage,
   saveArtifact, waitForDemo, type ReferenceFrame,
 } from './helpers.js';
 import {
-  CLIP_MATCH_MAX_RESIDUAL, CLIP_MATCH_THUMB as THUMB, FRAME_MARGIN, PAGE_READY_MS, REFERENCE_JOINTS, REFERENCE_MIN_NEAR, REFERENCE_TOLERANCE, WEBCAM_FRAMES, WEBCAM_FRAMES_MS,
+  CLIP_MATCH_MAX_RESIDUAL, CLIP_MATCH_THUMB as THUMB, FRAME_MARGIN, NODE_PARITY_MIN_AGREE, NODE_PARITY_TOLERANCE, PAGE_READY_MS,
+  REFERENCE_JOINTS, REFERENCE_TOLERANCE, WEBCAM_FRAMES, WEBCAM_FRAMES_MS,
 } from './thresholds.js';
 
 /** the reference's frame size (the clip is 576 x 576) */
@@ -20,6 +25,7 @@ describe('webcam page with a fake camera', () => {
   let browser: Browser;
   let thumbs: number[][];
   let reference: ReferenceFrame[];
+  let node: PoseEstimator;
   const url = inject('demoUrl');
 
   beforeAll(async () => {
@@ -27,9 +33,11 @@ describe('webcam page with a fake camera', () => {
     reference = clipReference();
     expect(thumbs.length).toBe(reference.length);
     browser = await launch(fakeCameraArgs());
+    node = await createEstimator({ backend: 'wasm' });
   });
 
   afterAll(async () => {
+    node?.dispose();
     await browser?.close();
   });
 
@@ -94,14 +102,28 @@ describe('webcam page with a fake camera', () => {
           return { name, d: Number(d.toFixed(2)), score: Number(k.score.toFixed(2)) };
         });
         const near = report.filter((r) => r.d <= REFERENCE_TOLERANCE).length;
+
+        // the same frame, crop, mirroring and stage through the library in Node
+        expect(last.width).toBe(CLIP_SIZE);
+        expect(last.height).toBe(CLIP_SIZE);
+        expect(last.pose.region, 'the page reports the region the network saw').toBeDefined();
+        const mine = await estimateOnCrop(node, clipFrame(match.index), last.pose.region!, { flipHorizontal: last.mirror, stages: last.pose.stage });
+        const parity = mine.keypoints.map((k, i) => {
+          const p = kps[i]!;
+          expect(p.name).toBe(k.name);
+          return Number((Math.hypot(p.x - k.x, p.y - k.y) / torso).toFixed(2));
+        });
+        const agree = parity.filter((d) => d <= NODE_PARITY_TOLERANCE).length;
         console.log(`[webcam ${backend}] framings ${history.map((h) => h.pose.framing).join(' ')}; clip frame ${match.index} (residual ${match.residual.toFixed(1)}, next best ${match.runnerUp.toFixed(1)}), `
-          + `${near}/${report.length} joints within ${REFERENCE_TOLERANCE} torso of the reference: ${JSON.stringify(report)}; `
+          + `${near}/${report.length} torso joints within ${REFERENCE_TOLERANCE} torso of the reference: ${JSON.stringify(report)}; `
+          + `${agree}/14 joints within ${NODE_PARITY_TOLERANCE} torso of Node's estimate (distances ${parity.join(' ')}); `
           + `${last.ms.toFixed(0)} ms/frame`);
 
         // a screenshot of the page as it stands (the clip's last frame with its pose)
         saveArtifact(`webcam-${backend}.png`, await page.screenshot({ fullPage: true }));
 
-        expect(near, JSON.stringify(report)).toBeGreaterThanOrEqual(REFERENCE_MIN_NEAR);
+        expect(near, JSON.stringify(report)).toBe(REFERENCE_JOINTS.length);
+        expect(agree, `distances to Node's estimate, in torso diameters: ${parity.join(' ')}`).toBeGreaterThanOrEqual(NODE_PARITY_MIN_AGREE);
         expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
       } finally {
         await page.context().close();
@@ -121,8 +143,10 @@ describe('webcam page with a fake camera', () => {
       expect(await page.textContent('#stat-backend')).toBe('CPU');
       await page.click('#stop');
       const before = await waitForDemo(page, (s) => s.state === 'stopped', 60_000, errors);
-      expect(before.last!.pose.stage).toBe(3);
-      expect(await page.locator('#strip figure').count()).toBe(3);
+      // by default every stage of the shipped model runs; the strip shows each stage's maps
+      const stages = shippedModelJson().config.stages;
+      expect(before.last!.pose.stage).toBe(stages);
+      expect(await page.locator('#strip figure').count()).toBe(stages);
       await page.selectOption('#stages', '1');
       const after = await waitForDemo(page, (s) => s.last?.pose.stage === 1, 60_000, errors);
       expect(after.last!.width).toBe(before.last!.width);

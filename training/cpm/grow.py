@@ -3,8 +3,13 @@
 Every convolution of the wider model keeps the old kernel in its first (old) output and input channels.
 Added output channels start random (they learn new features); the kernels that read them start at zero,
 so the network's output is unchanged until training moves them. Batch-norm of added channels starts at
-identity. Works for any two configs that differ only in widths (same layers, dilations, pools, stages).
+identity. Works for any two configs that differ only in widths (same layers, dilations, pools) and in the
+number of stages: a config with more stages gets its added stages as copies of the old model's last stage.
+That part is not function-preserving (the copy reads maps it was not trained on, so its output starts worse
+than the stage it copies), but the first stages stay exact and the copy is a far better start than random.
 """
+import copy
+
 import torch
 import torch.nn as nn
 
@@ -38,8 +43,29 @@ def _index(old_groups, new_groups):
 
 
 @torch.no_grad()
+def add_stages(old: CPM, stages: int) -> CPM:
+    """old with `stages` stages: the added refine stages copy old's last one (old itself is left alone)."""
+    if stages < old.cfg["stages"]:
+        raise ValueError(f"a grown model may only add stages ({old.cfg['stages']} -> {stages})")
+    if old.cfg["stages"] < 2 and stages > old.cfg["stages"]:
+        raise ValueError("a one-stage model has no refine stage to copy")
+    cfg = copy.deepcopy(old.cfg)
+    cfg["stages"] = stages
+    deeper = CPM(cfg, old.num_maps - 1)
+    state = old.state_dict()
+    last = f"refine.{old.cfg['stages'] - 2}."
+    for t in range(old.cfg["stages"] - 1, stages - 1):
+        state.update({f"refine.{t}." + k[len(last):]: v.clone() for k, v in old.state_dict().items()
+                      if k.startswith(last)})
+    deeper.load_state_dict(state)
+    return deeper
+
+
+@torch.no_grad()
 def grow(old: CPM, new: CPM):
-    """Copy old's weights into the (wider) new model in place, function-preserving."""
+    """Copy old's weights into the (wider, maybe deeper in stages) new model in place."""
+    if new.cfg["stages"] != old.cfg["stages"]:
+        old = add_stages(old, new.cfg["stages"])
     olds, news = _convs_and_bns(old), _convs_and_bns(new)
     if len(olds) != len(news):
         raise ValueError("the two configs differ in more than widths (layer counts or stages)")

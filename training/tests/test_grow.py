@@ -66,11 +66,40 @@ def test_grow_keeps_every_stage_output(train_mode):
     assert big.backbone[2][0].weight[6:].abs().sum() > 0
 
 
-def test_grow_refuses_a_different_architecture():
+def test_grow_adds_stages_as_copies_of_the_last():
+    small = trained_like(SMALL)
     deeper = copy.deepcopy(SMALL)
-    deeper["stages"] = 4
+    deeper["stages"] = 5
+    big = grow(small, CPM(deeper, 3))
+    both = copy.deepcopy(wider(SMALL))
+    both["stages"] = 4
+    wide_and_deep = grow(small, CPM(both, 3)).eval()
+    small.eval()
+    big.eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        old_maps, new_maps = small(x), big(x)
+        wide_maps = wide_and_deep(x)
+    assert len(new_maps) == 5 and len(wide_maps) == 4
+    for a, b, c in zip(old_maps, new_maps, wide_maps):  # the first stages compute exactly what they did
+        assert (a - b).abs().max().item() < 1e-5
+        assert (a - c).abs().max().item() < 1e-5
+    # stages 4 and 5 apply stage 3's kernels to the maps before them
+    last = big.refine[1]
+    for added in big.refine[2:]:
+        for pa, pb in zip(last.parameters(), added.parameters()):
+            assert torch.equal(pa, pb)
+    with torch.no_grad():
+        feats = big.backbone(x)
+        again = last(torch.cat([feats, new_maps[2]], 1))
+    assert (again - new_maps[3]).abs().max().item() < 1e-5
+
+
+def test_grow_refuses_a_different_architecture():
+    fewer = copy.deepcopy(SMALL)
+    fewer["stages"] = 2
     with pytest.raises(ValueError):
-        grow(trained_like(SMALL), CPM(deeper, 3))
+        grow(trained_like(SMALL), CPM(fewer, 3))
     other = copy.deepcopy(SMALL)
     other["backbone"][2]["dilation"] = 1
     with pytest.raises(ValueError):
