@@ -11,8 +11,6 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { selectBackend } from '../src/backend/backend.js';
 import { buildCpmGraph } from '../src/model/graph.js';
-import { letterbox } from '../src/preprocess/letterbox.js';
-import { toImageTensor } from '../src/preprocess/input.js';
 import { decodeModelWeights } from '../src/weights/decode.js';
 import { numMapsOf } from '../src/weights/format.js';
 import { loadModel } from '../src/weights/load.js';
@@ -70,9 +68,11 @@ describe('parity fixtures', () => {
         graph.setWeights(weights);
         tf.dispose(Object.values(weights));
         const image = tf.tensor3d(floats.subarray(0, imageLen), [H, W, C], 'float32');
-        // through the library's own pre-processing (letterbox is the identity for a square inputSize image)
-        const { input, transform } = letterbox(toImageTensor(image), files.json.preprocess, { inputSize: cfg.inputSize });
-        expect([transform.scaleX, transform.scaleY, transform.padX, transform.padY]).toEqual([1, 1, 0, 0]);
+        // the image is already the network's input size: only the normalisation with model.json's
+        // constants (letterbox would also resample it, as training's warp does, which PyTorch's side skipped)
+        const pre = files.json.preprocess;
+        const vec = (v: number | number[]) => tf.tensor1d(typeof v === 'number' ? [v, v, v] : v);
+        const input = tf.tidy(() => tf.div(tf.sub(image, vec(pre.mean)), vec(pre.std)).expandDims(0) as tf.Tensor4D);
         const outs = graph.runStages(input);
         try {
           for (let s = 0; s < fx.stages; s++) {

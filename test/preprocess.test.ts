@@ -141,7 +141,22 @@ describe('letterbox content', () => {
       const cx = flipHorizontal ? 40 - 6 - W - 6 : 0;
       const b = letterbox({ tensor: canvas, width: 40, height: 40, owned: false }, PRE, { inputSize: 32, roi: { x: cx, y: 0, width: 32, height: 32 }, flipHorizontal });
       expect(a.transform).toMatchObject({ scaleX: 1, scaleY: 1, padX: 6, padY: 9, cropX: 0, cropY: 0, cropWidth: W, cropHeight: H, flipped: flipHorizontal });
-      expect(Array.from(a.input.dataSync())).toEqual(Array.from(b.input.dataSync()));
+      // equal everywhere but within a pixel of the image's edge: the supersampled resize blends each
+      // pixel with its neighbours, there the image's own edge (a, padded after resizing) or padding (b)
+      const av = a.input.dataSync();
+      const bv = b.input.dataSync();
+      const inside = (x: number, y: number, m: number) => x >= 6 + m && x < 6 + W - m && y >= 9 + m && y < 9 + H - m;
+      let worst = 0;
+      let compared = 0;
+      for (let y = 0; y < 32; y++) {
+        for (let x = 0; x < 32; x++) {
+          if (inside(x, y, -1) && !inside(x, y, 1)) continue;
+          for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(av[(y * 32 + x) * 3 + c]! - bv[(y * 32 + x) * 3 + c]!));
+          compared++;
+        }
+      }
+      expect(compared).toBe(32 * 32 - ((W + 2) * (H + 2) - (W - 2) * (H - 2)));
+      expect(worst).toBeLessThan(1e-5);
       tf.dispose([a.input, b.input]);
     }
     tf.dispose([img, canvas]);

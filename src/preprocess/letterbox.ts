@@ -29,11 +29,15 @@ export interface LetterboxOptions {
   padOutside?: boolean;
 }
 
+/** Bilinear samples per input pixel along each axis (training's warp_images uses the same). */
+const SUPERSAMPLE = 2;
+
 /**
  * Plans the letterbox of a width x height image: the region (whole frame or the ROI clipped to it,
  * in integer pixels) is scaled to fit the square input keeping its aspect ratio and centred; the
- * rest is padding. Large reductions (2x or more) first average-pool by an integer factor so that
- * the bilinear resize does not alias. With `padOutside`, the whole ROI is the letterboxed region and
+ * rest is padding. The resize samples as training's warp does (training/cpm/augment.py): bilinear
+ * at twice the input resolution, then a 2x2 average; reductions of 4x or more first average-pool by
+ * an integer factor so that the bilinear step reduces by less than 2x and does not alias. With `padOutside`, the whole ROI is the letterboxed region and
  * the image part inside it is placed at its own position in it.
  */
 export function planLetterbox(width: number, height: number, opts: LetterboxOptions): LetterboxTransform & { poolX: number; poolY: number; resizedWidth: number; resizedHeight: number } {
@@ -55,7 +59,8 @@ export function planLetterbox(width: number, height: number, opts: LetterboxOpti
   const rw = outside ? roi.width : cw;
   const rh = outside ? roi.height : ch;
   const scale = S / Math.max(rw, rh);
-  const f = Math.max(1, Math.floor(1 / scale + 1e-9));
+  // pool so that at most a 2x..4x reduction is left for the supersampled bilinear step
+  const f = Math.max(1, Math.floor(1 / (SUPERSAMPLE * scale) + 1e-9));
   const poolX = Math.min(f, cw);
   const poolY = Math.min(f, ch);
   const pw = Math.floor(cw / poolX);
@@ -94,8 +99,8 @@ const triple = (v: number | number[]): [number, number, number] =>
 
 /**
  * Letterboxes an image tensor into the normalised network input [1, S, S, 3]:
- * crop (ROI) -> mirror (flipHorizontal) -> anti-alias pool -> tf.image.resizeBilinear (half-pixel
- * centres) -> pad with padValue, centred -> (pixel - mean) / std. Returns the input (caller disposes)
+ * crop (ROI) -> mirror (flipHorizontal) -> anti-alias pool -> tf.image.resizeBilinear to twice the
+ * size (half-pixel centres) -> 2x2 average -> pad with padValue, centred -> (pixel - mean) / std. Returns the input (caller disposes)
  * and the transform that maps input pixels back to frame pixels.
  */
 export function letterbox(image: ImageTensor, pre: PreprocessSpec, opts: LetterboxOptions): { input: tf.Tensor4D; transform: LetterboxTransform } {
@@ -112,7 +117,9 @@ export function letterbox(image: ImageTensor, pre: PreprocessSpec, opts: Letterb
     let x4 = tf.expandDims(tf.cast(x, 'float32'), 0) as tf.Tensor4D;
     if (plan.flipped) x4 = tf.reverse(x4, 2);
     if (poolX > 1 || poolY > 1) x4 = tf.avgPool(x4, [poolY, poolX], [poolY, poolX], 'valid');
-    if (x4.shape[1] !== nh || x4.shape[2] !== nw) x4 = tf.image.resizeBilinear(x4, [nh, nw], false, true);
+    // the network was trained on inputs resampled this way: sharper ones cost about 2 points of PCK
+    x4 = tf.image.resizeBilinear(x4, [SUPERSAMPLE * nh, SUPERSAMPLE * nw], false, true);
+    x4 = tf.avgPool(x4, SUPERSAMPLE, SUPERSAMPLE, 'valid');
     const pad = triple(pre.padValue);
     const mean = triple(pre.mean);
     const invStd = triple(pre.std).map((s) => 1 / s);
