@@ -1,5 +1,5 @@
 /**
- * npm run eval -- --data ../shared/data/lspet --split val [--model models/cpm-lite] [--stages k]
+ * npm run eval -- --data ../shared/data/lspet --split val [--model models/cpm-lite] [--stages k] [--detect-stages k]
  *                 [--backend wasm] [--limit N] [--json out.json]
  *
  * Runs the library's estimatePose (Node, whole photos, default per-call options) on an LSPET split
@@ -15,7 +15,7 @@ import { evaluate, loadLspet, progress, selectSplit, type Split } from './lspet.
 import { pckTable, pct } from './pck.js';
 import { quantile } from './timing.js';
 
-const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--backend wasm|cpu|webgl|auto] [--limit N] [--json out.json]';
+const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--detect-stages k] [--backend wasm|cpu|webgl|auto] [--limit N] [--json out.json]';
 
 const { fail, help, positiveInt } = scriptArgs(USAGE);
 
@@ -25,6 +25,7 @@ const { values: a } = parseArgs({
     split: { type: 'string', default: 'val' },
     model: { type: 'string' },
     stages: { type: 'string' },
+    'detect-stages': { type: 'string' },
     backend: { type: 'string', default: 'wasm' },
     limit: { type: 'string' },
     json: { type: 'string' },
@@ -36,6 +37,7 @@ help(a.help);
 if (a.split !== 'val' && a.split !== 'train') fail(`--split must be val or train, got ${a.split}`);
 const limit = positiveInt(a.limit, 'limit');
 const stages = positiveInt(a.stages, 'stages');
+const detectStages = positiveInt(a['detect-stages'], 'detect-stages');
 
 const data = loadLspet(path.resolve(a.data!));
 const records = selectSplit(data, a.split as Split, limit);
@@ -43,12 +45,16 @@ const estimator = await createEstimator({
   backend: a.backend as BackendChoice,
   ...(a.model !== undefined ? { model: path.resolve(a.model) } : {}),
 });
-const options: EstimateOptions | undefined = stages !== undefined ? { stages } : undefined;
+const options: EstimateOptions = {
+  ...(stages !== undefined ? { stages } : {}),
+  ...(detectStages !== undefined ? { detectStages } : {}),
+};
 const run = await evaluate(data, records, (img) => estimator.estimatePose(img, options), progress(`${estimator.model.name}`));
 estimator.dispose();
 
 const { pck, ms } = run;
-const stageText = `${options?.stages ?? estimator.model.stages} of ${estimator.model.stages} stages`;
+const stageText = `${options.stages ?? estimator.model.stages} of ${estimator.model.stages} stages`
+  + (detectStages !== undefined ? `, detectStages ${detectStages}` : '');
 console.log(`model ${estimator.model.name} (${estimator.model.source ?? 'bundled'}), ${stageText}, backend ${estimator.backend}`);
 console.log(`${a.split} split of ${data.dir}: ${records.length} photos, ${pck.images} with a torso diameter (${pck.skipped} skipped)\n`);
 console.log(pckTable([{ label: estimator.model.name, result: pck }]));
@@ -60,7 +66,8 @@ if (a.json) {
     date: new Date().toISOString(),
     model: estimator.model.name,
     source: estimator.model.source ?? null,
-    stages: options?.stages ?? estimator.model.stages,
+    stages: options.stages ?? estimator.model.stages,
+    ...(detectStages !== undefined ? { detectStages } : {}),
     backend: estimator.backend,
     split: a.split,
     data: data.dir,

@@ -33,7 +33,7 @@ describe('graph', () => {
     expect(mapSizeOf(CPM_LITE_CONFIG)).toBe(32);
     const x = tf.randomUniform([1, 128, 128, 3], -1, 1) as tf.Tensor4D;
     const outs = graph.runStages(x);
-    expect(outs).toHaveLength(3);
+    expect(outs).toHaveLength(CPM_LITE_CONFIG.stages);
     for (const o of outs) expect(o.shape).toEqual([1, 32, 32, 15]);
     tf.dispose([x, ...outs]);
   });
@@ -60,8 +60,8 @@ describe('graph', () => {
 
   it('rejects stages outside 1..T', () => {
     const x = tf.zeros([1, 128, 128, 3]) as tf.Tensor4D;
-    expect(() => graph.runStages(x, 0)).toThrow(/stages must be an integer from 1 to 3/);
-    expect(() => graph.runStages(x, 4)).toThrow(/stages/);
+    expect(() => graph.runStages(x, 0)).toThrow(/stages must be an integer from 1 to 4/);
+    expect(() => graph.runStages(x, 5)).toThrow(/stages/);
     x.dispose();
   });
 
@@ -91,17 +91,17 @@ describe('weight specs', () => {
     expect(names.slice(10, 14)).toEqual(['stage1/hidden/kernel', 'stage1/hidden/bias', 'stage1/out/kernel', 'stage1/out/bias']);
     expect(names[14]).toBe('stage2/conv1/kernel');
     expect(specs[14]!.shape).toEqual([3, 3, 64 + 15, 40]);
-    expect(names[names.length - 1]).toBe('stage3/out/bias');
-    expect(specs.find((s) => s.name === 'stage3/out/kernel')!.shape).toEqual([1, 1, 40, 15]);
-    expect(specs).toHaveLength(2 * (5 + 2 + 2 * (4 + 2)));
+    expect(names[names.length - 1]).toBe('stage4/out/bias');
+    expect(specs.find((s) => s.name === 'stage4/out/kernel')!.shape).toEqual([1, 1, 40, 15]);
+    expect(specs).toHaveLength(2 * (5 + 2 + 3 * (4 + 2)));
   });
 });
 
 describe('receptive fields', () => {
   it('cpm-lite: stage 1 sees local evidence, later stages most of the 128 px input and beyond', () => {
     // backbone: 3 -> pool 4 -> 8 -> pool 10 -> 18 -> 26 -> (dilated 2: +16) 42
-    // stage 2: 42 + 2*4 + 4*4 + 8*4 + 16*4 = 162; stage 3: 162 + 120 = 282
-    expect(receptiveFields(CPM_LITE_CONFIG)).toEqual([42, 162, 282]);
+    // stage 2: 42 + 2*4 + 4*4 + 8*4 + 16*4 = 162; stages 3 and 4: +120 each
+    expect(receptiveFields(CPM_LITE_CONFIG)).toEqual([42, 162, 282, 402]);
   });
 
   it('grows with every stage, and far faster than stage 1', () => {

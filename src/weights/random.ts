@@ -32,7 +32,7 @@ export const CPM_LITE_CONFIG: CpmConfig = {
     { filters: 40, kernel: 3, dilation: 8 },
   ],
   refineHidden: 40,
-  stages: 3,
+  stages: 4,
 };
 
 /** Deterministic PRNG (mulberry32). */
