@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PoseError } from '../src/errors.js';
@@ -5,6 +7,7 @@ import { toImageTensor } from '../src/preprocess/input.js';
 import { letterbox, planLetterbox } from '../src/preprocess/letterbox.js';
 import { frameToImage, frameToInput, inputToFrame } from '../src/preprocess/transform.js';
 import type { PreprocessSpec } from '../src/weights/format.js';
+import { ROOT } from './helpers.js';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -192,6 +195,41 @@ describe('letterbox content', () => {
     const before = tf.memory().numTensors;
     const { input } = letterbox({ tensor: img, width: 300, height: 200, owned: true }, PRE, { inputSize: 64, flipHorizontal: true, roi: { x: 5, y: 5, width: 100, height: 80 } });
     expect(tf.memory().numTensors).toBe(before + 1);
+    tf.dispose([img, input]);
+  });
+});
+
+describe('resampling: the library samples as training does', () => {
+  // written by training/cpm/resample_fixture.py (training's warp_images); pytest checks it is current
+  it('letterbox of the fixture image = training\'s warp of it, away from the image edges', () => {
+    const dir = path.join(ROOT, 'test', 'fixtures', 'resample');
+    const fx = JSON.parse(fs.readFileSync(path.join(dir, 'resample.json'), 'utf8')) as { width: number; height: number; inputSize: number; padX: number; padY: number };
+    const bin = fs.readFileSync(path.join(dir, 'resample.bin'));
+    const { width: W, height: H, inputSize: S } = fx;
+    expect(bin.length).toBe(W * H * 3 + S * S * 3 * 4);
+    const pixels = new Uint8Array(bin.buffer, bin.byteOffset, W * H * 3);
+    const want = new Float32Array(bin.buffer.slice(bin.byteOffset + W * H * 3, bin.byteOffset + bin.length));
+    const img = tf.tensor3d(pixels, [H, W, 3], 'int32');
+    // identity normalisation: the input in 0..255 units, as the fixture
+    const { input, transform } = letterbox({ tensor: img, width: W, height: H, owned: false }, { mean: 0, std: 1, padValue: 0 }, { inputSize: S });
+    expect([transform.padX, transform.padY]).toEqual([fx.padX, fx.padY]);
+    const got = input.dataSync();
+    // the image occupies rows padY..padY+nh-1 and columns padX..padX+nw-1 of the input
+    const x0 = transform.padX;
+    const y0 = transform.padY;
+    const x1 = x0 + Math.round(W * transform.scaleX);
+    const y1 = y0 + Math.round(H * transform.scaleY);
+    let worst = 0;
+    let compared = 0;
+    for (let y = y0 + 1; y < y1 - 1; y++) {
+      for (let x = x0 + 1; x < x1 - 1; x++) {
+        for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(got[(y * S + x) * 3 + c]! - want[(y * S + x) * 3 + c]!));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(0.6 * S * S);
+    // in 0..255 units; a plain bilinear resize (no supersampling) differs by tens of grey levels here
+    expect(worst).toBeLessThan(0.01);
     tf.dispose([img, input]);
   });
 });

@@ -1,4 +1,4 @@
-"""Growing a trained CPM into a wider one (training/cpm/grow.py) and the anti-aliased warp."""
+"""Growing a trained CPM (training/cpm/grow.py), the anti-aliased warp, and the resize fixture the TS side checks."""
 import copy
 import os
 import sys
@@ -132,3 +132,13 @@ def test_supersampled_warp_does_not_alias():
     smooth = (xx + 2 * yy).float().expand(1, 3, 96, 96).contiguous()
     same = warp_images(smooth, torch.eye(2)[None], torch.zeros(1, 2), 96, supersample=2)
     assert (same - smooth)[..., 1:-1, 1:-1].abs().max().item() < 1e-3
+
+
+def test_resample_fixture_is_current(tmp_path):
+    """test/fixtures/resample (the TS side's check of the library's resize) is what training's warp gives today."""
+    from training.cpm.resample_fixture import main
+    repo = os.path.join(os.path.dirname(__file__), "..", "..")
+    main([str(tmp_path)])
+    for name in ("resample.json", "resample.bin"):
+        with open(tmp_path / name, "rb") as a, open(os.path.join(repo, "test", "fixtures", "resample", name), "rb") as b:
+            assert a.read() == b.read(), f"test/fixtures/resample/{name} is stale: python3 -m training.cpm.resample_fixture"
