@@ -51,10 +51,15 @@ export async function writeTempModel(model: ModelFiles, prefix = 'model'): Promi
   return dir;
 }
 
-/** Decodes a JPEG to an RGBA buffer {data, width, height}. */
-export function loadJpeg(file: string): { data: Uint8Array; width: number; height: number } {
-  const img = jpeg.decode(fs.readFileSync(file), { useTArray: true, formatAsRGBA: true });
+/** Decodes JPEG bytes to an RGBA buffer {data, width, height}. */
+export function decodeJpeg(bytes: Uint8Array): { data: Uint8Array; width: number; height: number } {
+  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
   return { data: img.data, width: img.width, height: img.height };
+}
+
+/** Decodes a JPEG file to an RGBA buffer {data, width, height}. */
+export function loadJpeg(file: string): { data: Uint8Array; width: number; height: number } {
+  return decodeJpeg(fs.readFileSync(file));
 }
 
 export function lspetImage(n: number): { data: Uint8Array; width: number; height: number } {

@@ -37,8 +37,9 @@ const SUPERSAMPLE = 2;
  * in integer pixels) is scaled to fit the square input keeping its aspect ratio and centred; the
  * rest is padding. The resize samples as training's warp does (training/cpm/augment.py): bilinear
  * at twice the input resolution, then a 2x2 average; reductions of 4x or more first average-pool by
- * an integer factor so that the bilinear step reduces by less than 2x and does not alias. With `padOutside`, the whole ROI is the letterboxed region and
- * the image part inside it is placed at its own position in it.
+ * an integer factor so that the bilinear step reduces by less than 2x and does not alias. With
+ * `padOutside`, the whole ROI is the letterboxed region and the image part inside it is placed at its
+ * own position in it.
  */
 export function planLetterbox(width: number, height: number, opts: LetterboxOptions): LetterboxTransform & { poolX: number; poolY: number; resizedWidth: number; resizedHeight: number } {
   const S = opts.inputSize;
@@ -100,8 +101,8 @@ const triple = (v: number | number[]): [number, number, number] =>
 /**
  * Letterboxes an image tensor into the normalised network input [1, S, S, 3]:
  * crop (ROI) -> mirror (flipHorizontal) -> anti-alias pool -> tf.image.resizeBilinear to twice the
- * size (half-pixel centres) -> 2x2 average -> pad with padValue, centred -> (pixel - mean) / std. Returns the input (caller disposes)
- * and the transform that maps input pixels back to frame pixels.
+ * size (half-pixel centres) -> 2x2 average -> pad with padValue, centred -> (pixel - mean) / std.
+ * Returns the input (caller disposes) and the transform that maps input pixels back to frame pixels.
  */
 export function letterbox(image: ImageTensor, pre: PreprocessSpec, opts: LetterboxOptions): { input: tf.Tensor4D; transform: LetterboxTransform } {
   const plan = planLetterbox(image.width, image.height, opts);

@@ -7,9 +7,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import jpeg from 'jpeg-js';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { greyThumb } from '../../examples/src/thumb.js';
+import { decodeJpeg } from '../helpers.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SHARED = path.resolve(ROOT, '..', 'shared', 'data');
@@ -170,18 +170,10 @@ export function mjpegFrames(file = CLIP): Buffer[] {
 }
 
 
-/** One frame of the clip, decoded to RGBA. */
-export function clipFrame(index: number, file = CLIP): { data: Uint8Array; width: number; height: number } {
-  const f = mjpegFrames(file)[index];
-  if (!f) throw new Error(`the clip has no frame ${index}`);
-  const img = jpeg.decode(f, { useTArray: true, formatAsRGBA: true });
-  return { data: img.data, width: img.width, height: img.height };
-}
-
-/** The clip's frames as grey thumbnails, decoded once. */
-export function clipThumbs(n: number, file = CLIP): number[][] {
-  return mjpegFrames(file).map((f) => {
-    const img = jpeg.decode(f, { useTArray: true, formatAsRGBA: true });
+/** The clip's JPEG frames as grey thumbnails. */
+export function clipThumbs(n: number, frames: readonly Buffer[] = mjpegFrames()): number[][] {
+  return frames.map((f) => {
+    const img = decodeJpeg(f);
     return greyThumb(img.data, img.width, img.height, n);
   });
 }

@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createEstimator, type PoseEstimator } from '../../src/index.js';
 import { estimateOnCrop } from '../../src/estimator/estimator.js';
-import { shippedModelJson } from '../helpers.js';
+import { decodeJpeg, shippedModelJson } from '../helpers.js';
 import {
-  clipFrame, clipReference, clipThumbs, demoState, fakeCameraArgs, launch, matchFrame, openPage,
+  clipReference, clipThumbs, demoState, fakeCameraArgs, launch, matchFrame, mjpegFrames, openPage,
   saveArtifact, waitForDemo, type ReferenceFrame,
 } from './helpers.js';
 import {
@@ -23,13 +23,16 @@ const CLIP_SIZE = 576;
 
 describe('webcam page with a fake camera', () => {
   let browser: Browser;
+  /** the clip's JPEG frames, read once */
+  let clip: Buffer[];
   let thumbs: number[][];
   let reference: ReferenceFrame[];
   let node: PoseEstimator;
   const url = inject('demoUrl');
 
   beforeAll(async () => {
-    thumbs = clipThumbs(THUMB);
+    clip = mjpegFrames();
+    thumbs = clipThumbs(THUMB, clip);
     reference = clipReference();
     expect(thumbs.length).toBe(reference.length);
     browser = await launch(fakeCameraArgs());
@@ -107,7 +110,7 @@ describe('webcam page with a fake camera', () => {
         expect(last.width).toBe(CLIP_SIZE);
         expect(last.height).toBe(CLIP_SIZE);
         expect(last.pose.region, 'the page reports the region the network saw').toBeDefined();
-        const mine = await estimateOnCrop(node, clipFrame(match.index), last.pose.region!, { flipHorizontal: last.mirror, stages: last.pose.stage });
+        const mine = await estimateOnCrop(node, decodeJpeg(clip[match.index]!), last.pose.region!, { flipHorizontal: last.mirror, stages: last.pose.stage });
         const parity = mine.keypoints.map((k, i) => {
           const p = kps[i]!;
           expect(p.name).toBe(k.name);

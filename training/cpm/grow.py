@@ -54,9 +54,9 @@ def add_stages(old: CPM, stages: int) -> CPM:
     deeper = CPM(cfg, old.num_maps - 1)
     state = old.state_dict()
     last = f"refine.{old.cfg['stages'] - 2}."
+    last_stage = {k[len(last):]: v for k, v in state.items() if k.startswith(last)}
     for t in range(old.cfg["stages"] - 1, stages - 1):
-        state.update({f"refine.{t}." + k[len(last):]: v.clone() for k, v in old.state_dict().items()
-                      if k.startswith(last)})
+        state.update({f"refine.{t}.{k}": v.clone() for k, v in last_stage.items()})
     deeper.load_state_dict(state)
     return deeper
 
