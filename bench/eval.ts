@@ -3,7 +3,8 @@
  *                 [--backend wasm] [--limit N] [--json out.json]
  *
  * Runs the library's estimatePose (Node, whole photos, default per-call options) on an LSPET split
- * and prints PCK@0.2 and @0.1 per joint, the mean over the 12 limb joints, and the median ms per call.
+ * and prints PCK@0.2 and @0.1 per joint, the mean over the 12 limb joints, the median ms per call, and
+ * what became of the joints that missed PCK@0.2 (left/right swaps, near misses, far misses).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import { createEstimator, type EstimateOptions } from '../src/index.js';
 import type { BackendChoice } from '../src/backend/backend.js';
 import { scriptArgs } from './args.js';
 import { evaluate, loadLspet, progress, selectSplit, type Split } from './lspet.js';
-import { pckTable, pct } from './pck.js';
+import { errorTable, pckTable, pct } from './pck.js';
 import { quantile } from './timing.js';
 
 const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--detect-stages k] [--backend wasm|cpu|webgl|auto] [--limit N] [--json out.json]';
@@ -59,6 +60,8 @@ console.log(`model ${estimator.model.name} (${estimator.model.source ?? 'bundled
 console.log(`${a.split} split of ${data.dir}: ${records.length} photos, ${pck.images} with a torso diameter (${pck.skipped} skipped)\n`);
 console.log(pckTable([{ label: estimator.model.name, result: pck }]));
 const median = quantile(ms, 0.5);
+console.log(`\nWhere the joints went (share of visible joints, PCK@${pck.thresholds[0]}):\n`);
+console.log(errorTable(pck));
 console.log(`\nPCK@0.2 limb mean ${pct(pck.limbMean[0])}%, PCK@0.1 limb mean ${pct(pck.limbMean[1])}%; median ${median.toFixed(1)} ms per estimatePose call (p90 ${quantile(ms, 0.9).toFixed(1)} ms)`);
 
 if (a.json) {

@@ -39,6 +39,30 @@ export interface JointPck {
   count: number;
 }
 
+/**
+ * Why the joints missed PCK@thresholds[0]: each visible annotated joint is exactly one of
+ * - correct: within the threshold of its own annotation;
+ * - swap: not, but within it of its left/right partner's annotation (the model put it on the other
+ *   side's limb, or the annotation's left and right are the viewer's);
+ * - near: within 0.5 torso of its own annotation (right limb, imprecise);
+ * - far: anything else, or not predicted.
+ */
+export interface ErrorCounts {
+  correct: number;
+  swap: number;
+  near: number;
+  far: number;
+}
+
+export const NEAR_TORSO = 0.5;
+
+/** The left/right partner of a joint name ('left_wrist' <-> 'right_wrist'), or undefined. */
+export function partnerOf(name: string): string | undefined {
+  if (name.startsWith('left_')) return `right_${name.slice(5)}`;
+  if (name.startsWith('right_')) return `left_${name.slice(6)}`;
+  return undefined;
+}
+
 export interface PckResult {
   thresholds: number[];
   joints: string[];
@@ -49,6 +73,9 @@ export interface PckResult {
   perJoint: Record<string, { pck: Array<number | null>; count: number }>;
   /** mean over the 12 limb joints per threshold (null when one of them has no score) */
   limbMean: Array<number | null>;
+  /** per joint, and summed over the 12 limb joints: what became of each visible joint at thresholds[0] */
+  errors: Record<string, ErrorCounts>;
+  limbErrors: ErrorCounts;
 }
 
 /** The torso diameter of one annotation, or undefined when neither pair is annotated. */
@@ -68,6 +95,7 @@ export class PckAccumulator {
   readonly joints: string[];
   readonly thresholds: number[];
   private readonly stats = new Map<string, JointPck>();
+  private readonly errors = new Map<string, ErrorCounts>();
   private predicted = new Set<string>();
   private images = 0;
   private skipped = 0;
@@ -76,7 +104,10 @@ export class PckAccumulator {
   constructor(joints: readonly string[], thresholds: readonly number[] = THRESHOLDS) {
     this.joints = [...joints];
     this.thresholds = [...thresholds];
-    for (const j of joints) this.stats.set(j, { hits: thresholds.map(() => 0), count: 0 });
+    for (const j of joints) {
+      this.stats.set(j, { hits: thresholds.map(() => 0), count: 0 });
+      this.errors.set(j, { correct: 0, swap: 0, near: 0, far: 0 });
+    }
   }
 
   /** Adds one image; returns false when it was skipped (no torso diameter). */
@@ -94,11 +125,22 @@ export class PckAccumulator {
       if (!t || t[2] !== 1) return;
       const s = this.stats.get(name)!;
       s.count++;
-      if (!p) return;
+      const e = this.errors.get(name)!;
+      if (!p) {
+        e.far++;
+        return;
+      }
       const d = Math.hypot(p.x - t[0], p.y - t[1]);
       this.thresholds.forEach((thr, k) => {
         if (d <= thr * torso) s.hits[k]!++;
       });
+      const partner = partnerOf(name);
+      const tp = partner === undefined ? undefined : truth[this.joints.indexOf(partner)];
+      const limit = this.thresholds[0]! * torso;
+      if (d <= limit) e.correct++;
+      else if (tp && tp[2] === 1 && Math.hypot(p.x - tp[0], p.y - tp[1]) <= limit) e.swap++;
+      else if (d <= NEAR_TORSO * torso) e.near++;
+      else e.far++;
     });
     return true;
   }
@@ -114,7 +156,14 @@ export class PckAccumulator {
       const v = LIMB_JOINTS.map((j) => perJoint[j]?.pck[k] ?? null);
       return v.some((x) => x === null) ? null : (v as number[]).reduce((a, b) => a + b, 0) / v.length;
     });
-    return { thresholds: [...this.thresholds], joints: [...this.joints], images: this.images, skipped: this.skipped, perJoint, limbMean };
+    const errors = Object.fromEntries(this.joints.map((j) => [j, { ...this.errors.get(j)! }]));
+    const limbErrors: ErrorCounts = { correct: 0, swap: 0, near: 0, far: 0 };
+    for (const j of LIMB_JOINTS) {
+      const e = errors[j];
+      if (!e) continue;
+      for (const k of Object.keys(limbErrors) as Array<keyof ErrorCounts>) limbErrors[k] += e[k];
+    }
+    return { thresholds: [...this.thresholds], joints: [...this.joints], images: this.images, skipped: this.skipped, perJoint, limbMean, errors, limbErrors };
   }
 }
 
@@ -134,6 +183,22 @@ export function pckTable(columns: ReadonlyArray<{ label: string; result: PckResu
     rows.push([j, ...columns.flatMap((c) => c.result.perJoint[j]!.pck.map((v) => pct(v)))]);
   }
   rows.push([`**mean, ${LIMB_JOINTS.length} limb joints**`, ...columns.flatMap((c) => c.result.limbMean.map((v) => `**${pct(v)}**`))]);
+  return markdownTable(head, rows, head.map((_, i) => (i === 0 ? 'left' : 'right')));
+}
+
+/**
+ * A markdown table of the error breakdown at PCK@thresholds[0]: per joint, then the 12 limb joints
+ * together, the share of visible joints that are correct, swapped, near and far.
+ */
+export function errorTable(result: PckResult): string {
+  const share = (e: ErrorCounts) => {
+    const n = e.correct + e.swap + e.near + e.far;
+    return [e.correct, e.swap, e.near, e.far].map((v) => (n > 0 ? pct(v / n) : '—'));
+  };
+  const rows = result.joints.map((j) => [j, ...share(result.errors[j]!)]);
+  rows.push([`**${LIMB_JOINTS.length} limb joints**`, ...share(result.limbErrors).map((v) => `**${v}**`)]);
+  const thr = result.thresholds[0];
+  const head = ['joint', `correct (≤${thr})`, `left/right swap`, `near (≤${NEAR_TORSO})`, 'far'];
   return markdownTable(head, rows, head.map((_, i) => (i === 0 ? 'left' : 'right')));
 }
 

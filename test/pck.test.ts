@@ -1,6 +1,6 @@
 /** Known answers for the PCK module shared by npm run eval, npm run bench and the accuracy floor. */
 import { describe, expect, it } from 'vitest';
-import { LIMB_JOINTS, PckAccumulator, torsoDiameter, type AnnotatedJoint } from '../bench/pck.js';
+import { errorTable, LIMB_JOINTS, partnerOf, PckAccumulator, torsoDiameter, type AnnotatedJoint } from '../bench/pck.js';
 import { selectSplit, type Lspet } from '../bench/lspet.js';
 
 const JOINTS = ['right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee', 'left_ankle', 'right_wrist',
@@ -64,6 +64,41 @@ describe('PCK', () => {
     acc2.add(p2, t);
     expect(acc2.result().limbMean).toEqual([null, null]);
     expect(LIMB_JOINTS).toHaveLength(12);
+  });
+
+  it('error breakdown: correct, left/right swap, near (0.5 torso), far; every visible joint once', () => {
+    const acc = new PckAccumulator(JOINTS);
+    const t = truth(); // torso 50: 0.2 -> 10 px, 0.5 -> 25 px
+    const p = exact(t);
+    const at = (n: string) => t[idx(n)]!;
+    p.right_wrist = { x: at('left_wrist')[0] + 3, y: 4 }; // 5 px from the left wrist's annotation: swap
+    p.left_ankle = { x: at('left_ankle')[0], y: 20 }; // 20 px off: near
+    p.right_knee = { x: at('right_knee')[0], y: 26 }; // 26 px off: far
+    p.left_knee = { x: at('left_knee')[0], y: 10 }; // exactly 0.2: correct
+    delete p.right_elbow; // not predicted: far
+    p.neck = { x: at('neck')[0], y: 100 }; // no partner: far, and not a limb joint
+    acc.add(p, t);
+    const r = acc.result();
+    expect(r.errors.right_wrist).toEqual({ correct: 0, swap: 1, near: 0, far: 0 });
+    expect(r.errors.left_ankle).toEqual({ correct: 0, swap: 0, near: 1, far: 0 });
+    expect(r.errors.right_knee).toEqual({ correct: 0, swap: 0, near: 0, far: 1 });
+    expect(r.errors.left_knee).toEqual({ correct: 1, swap: 0, near: 0, far: 0 });
+    expect(r.errors.right_elbow).toEqual({ correct: 0, swap: 0, near: 0, far: 1 });
+    expect(r.errors.neck).toEqual({ correct: 0, swap: 0, near: 0, far: 1 });
+    expect(r.limbErrors).toEqual({ correct: 8, swap: 1, near: 1, far: 2 });
+    // a swap needs the partner annotated: with the left wrist not visible it is a far miss
+    const acc2 = new PckAccumulator(JOINTS);
+    const t2 = truth();
+    t2[idx('left_wrist')] = [t2[idx('left_wrist')]![0], 0, 0];
+    acc2.add(p, t2);
+    expect(acc2.result().errors.right_wrist).toEqual({ correct: 0, swap: 0, near: 0, far: 1 });
+    expect(acc2.result().errors.left_wrist).toEqual({ correct: 0, swap: 0, near: 0, far: 0 });
+    expect(partnerOf('left_hip')).toBe('right_hip');
+    expect(partnerOf('right_hip')).toBe('left_hip');
+    expect(partnerOf('neck')).toBeUndefined();
+    const table = errorTable(r).split('\n');
+    expect(table[0]).toBe('| joint | correct (≤0.2) | left/right swap | near (≤0.5) | far |');
+    expect(table.at(-1)).toBe('| **12 limb joints** | **66.7** | **8.3** | **8.3** | **16.7** |');
   });
 
   it('the validation split is im08501..im09000 and train is the rest', () => {
