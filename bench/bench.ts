@@ -34,7 +34,7 @@ import type { BrowserResult } from './browser/page.js';
 import { decodeImage, evaluate, loadLspet, progress, selectSplit, type Rgba } from './lspet.js';
 import { ensureMoveNetFiles, HUMAN_MODELS_PACKAGE, HUMAN_MODELS_VERSION, moveNetBytes, readMoveNetFiles } from './movenet-files.js';
 import { loadMoveNet, MOVENET_MODELS, type MoveNet, type MoveNetName } from './movenet.js';
-import { LIMB_JOINTS, markdownTable, pct, type PckResult } from './pck.js';
+import { LIMB_JOINTS, markdownTable, NEAR_TORSO, pct, type PckResult } from './pck.js';
 import { quantile, timeInterleaved, type Timed } from './timing.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -292,6 +292,16 @@ function perJointTable(rows: NodeRow[], t: number): string {
   return markdownTable(['joint', ...rows.map((r) => r.label)], body, ['left', ...rows.map(() => 'right' as const)]);
 }
 
+function errorsTable(rows: NodeRow[]): string {
+  const share = (r: NodeRow) => {
+    const e = r.pck.limbErrors;
+    const n = e.correct + e.swap + e.near + e.far;
+    return [e.correct, e.swap, e.near, e.far].map((v) => pct(n > 0 ? v / n : null));
+  };
+  return markdownTable(['model', 'correct', 'left/right swap', `near (≤${NEAR_TORSO} torso)`, 'far'],
+    rows.map((r) => [r.label, ...share(r)]), ['left', 'right', 'right', 'right', 'right']);
+}
+
 function coldTable(rows: NodeRow[]): string {
   return markdownTable(['model', 'import ms', 'load ms', 'first frame ms', 'total ms'],
     rows.map((r) => [r.label, ms(r.cold.importMs), ms(r.cold.loadMs), ms(r.cold.firstFrameMs), ms(r.cold.totalMs)]),
@@ -357,6 +367,13 @@ ${perJointTable(node, 0)}
 ## Accuracy per joint: PCK@0.1 (%)
 
 ${perJointTable(node, 1)}
+
+## Where the limb joints went (PCK@0.2, % of visible limb joints)
+
+${errorsTable(node)}
+
+- **left/right swap**: not within 0.2 torso of its own annotation but within 0.2 torso of its left/right partner's
+  (a left wrist on the right wrist). **near**: within ${NEAR_TORSO} torso. **far**: farther. Per joint: \`npm run eval\`.
 
 ## Cold start (Node, wasm backend, fresh process)
 
