@@ -34,7 +34,7 @@ import type { BrowserResult } from './browser/page.js';
 import { decodeImage, evaluate, loadLspet, progress, selectSplit, type Rgba } from './lspet.js';
 import { ensureMoveNetFiles, HUMAN_MODELS_PACKAGE, HUMAN_MODELS_VERSION, moveNetBytes, readMoveNetFiles } from './movenet-files.js';
 import { loadMoveNet, MOVENET_MODELS, type MoveNet, type MoveNetName } from './movenet.js';
-import { LIMB_JOINTS, markdownTable, NEAR_TORSO, pct, type PckResult } from './pck.js';
+import { errorShares, LIMB_JOINTS, markdownTable, NEAR_TORSO, pct, type PckResult } from './pck.js';
 import { quantile, timeInterleaved, type Timed } from './timing.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -293,13 +293,8 @@ function perJointTable(rows: NodeRow[], t: number): string {
 }
 
 function errorsTable(rows: NodeRow[]): string {
-  const share = (r: NodeRow) => {
-    const e = r.pck.limbErrors;
-    const n = e.correct + e.swap + e.near + e.far;
-    return [e.correct, e.swap, e.near, e.far].map((v) => pct(n > 0 ? v / n : null));
-  };
   return markdownTable(['model', 'correct', 'left/right swap', `near (≤${NEAR_TORSO} torso)`, 'far'],
-    rows.map((r) => [r.label, ...share(r)]), ['left', 'right', 'right', 'right', 'right']);
+    rows.map((r) => [r.label, ...errorShares(r.pck.limbErrors)]), ['left', 'right', 'right', 'right', 'right']);
 }
 
 function coldTable(rows: NodeRow[]): string {

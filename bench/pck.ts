@@ -96,6 +96,8 @@ export class PckAccumulator {
   readonly thresholds: number[];
   private readonly stats = new Map<string, JointPck>();
   private readonly errors = new Map<string, ErrorCounts>();
+  /** per joint (annotation order): the index of its left/right partner, or -1 */
+  private readonly partners: number[];
   private predicted = new Set<string>();
   private images = 0;
   private skipped = 0;
@@ -108,6 +110,10 @@ export class PckAccumulator {
       this.stats.set(j, { hits: thresholds.map(() => 0), count: 0 });
       this.errors.set(j, { correct: 0, swap: 0, near: 0, far: 0 });
     }
+    this.partners = this.joints.map((j) => {
+      const partner = partnerOf(j);
+      return partner === undefined ? -1 : this.joints.indexOf(partner);
+    });
   }
 
   /** Adds one image; returns false when it was skipped (no torso diameter). */
@@ -134,8 +140,7 @@ export class PckAccumulator {
       this.thresholds.forEach((thr, k) => {
         if (d <= thr * torso) s.hits[k]!++;
       });
-      const partner = partnerOf(name);
-      const tp = partner === undefined ? undefined : truth[this.joints.indexOf(partner)];
+      const tp = truth[this.partners[i]!];
       const limit = this.thresholds[0]! * torso;
       if (d <= limit) e.correct++;
       else if (tp && tp[2] === 1 && Math.hypot(p.x - tp[0], p.y - tp[1]) <= limit) e.swap++;
@@ -186,17 +191,19 @@ export function pckTable(columns: ReadonlyArray<{ label: string; result: PckResu
   return markdownTable(head, rows, head.map((_, i) => (i === 0 ? 'left' : 'right')));
 }
 
+/** correct, swap, near and far as % of the counted joints (table cells; '—' when none was counted). */
+export function errorShares(e: ErrorCounts): string[] {
+  const n = e.correct + e.swap + e.near + e.far;
+  return [e.correct, e.swap, e.near, e.far].map((v) => pct(n > 0 ? v / n : null));
+}
+
 /**
  * A markdown table of the error breakdown at PCK@thresholds[0]: per joint, then the 12 limb joints
  * together, the share of visible joints that are correct, swapped, near and far.
  */
 export function errorTable(result: PckResult): string {
-  const share = (e: ErrorCounts) => {
-    const n = e.correct + e.swap + e.near + e.far;
-    return [e.correct, e.swap, e.near, e.far].map((v) => (n > 0 ? pct(v / n) : '—'));
-  };
-  const rows = result.joints.map((j) => [j, ...share(result.errors[j]!)]);
-  rows.push([`**${LIMB_JOINTS.length} limb joints**`, ...share(result.limbErrors).map((v) => `**${v}**`)]);
+  const rows = result.joints.map((j) => [j, ...errorShares(result.errors[j]!)]);
+  rows.push([`**${LIMB_JOINTS.length} limb joints**`, ...errorShares(result.limbErrors).map((v) => `**${v}**`)]);
   const thr = result.thresholds[0];
   const head = ['joint', `correct (≤${thr})`, `left/right swap`, `near (≤${NEAR_TORSO})`, 'far'];
   return markdownTable(head, rows, head.map((_, i) => (i === 0 ? 'left' : 'right')));
