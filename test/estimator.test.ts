@@ -7,7 +7,7 @@ import { writeModelFiles } from '../src/weights/save.js';
 import { personCrop } from '../src/estimator/crop.js';
 import { roundRoi } from '../src/preprocess/letterbox.js';
 import { createRandomModel } from '../src/weights/random.js';
-import { lspetImage, syntheticImage, tempDir, tinyModel, TINY_CONFIG, writeTempModel } from './helpers.js';
+import { lspetImage, otherSide, syntheticImage, tempDir, tinyModel, TINY_CONFIG, writeTempModel } from './helpers.js';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -88,9 +88,8 @@ describe('estimatePose', () => {
     const plain = await est.estimatePose(photo);
     const flipped = await est.estimatePose({ data: mirrored, width: W, height: H }, { flipHorizontal: true });
     const byName = new Map(plain.keypoints.map((k) => [k.name, k]));
-    const swap = (n: string) => (n.startsWith('left_') ? n.replace('left_', 'right_') : n.replace('right_', 'left_'));
     for (const k of flipped.keypoints) {
-      const p = byName.get(swap(k.name))!;
+      const p = byName.get(otherSide(k.name))!;
       expect(k.x).toBeCloseTo(p.x, 4);
       expect(k.y).toBeCloseTo(p.y, 4);
       expect(k.score).toBeCloseTo(p.score, 6);

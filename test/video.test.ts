@@ -9,9 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEstimator, PoseTracker, type Keypoint, type PoseEstimator, type TrackedPose } from '../src/index.js';
 import { estimateOnCrop } from '../src/estimator/estimator.js';
-import { ROOT } from './helpers.js';
+import { lspetImage, otherSide, ROOT } from './helpers.js';
 import { ffmpegFrames, Pck, panZoomSequence, renderFrame, type Rgba, type SeqFrame, type Truth } from './video-helpers.js';
-import { lspetImage } from './helpers.js';
 
 const VIDEO = path.resolve(ROOT, '..', 'shared', 'data', 'video', 'pose_1.mp4');
 
@@ -21,7 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => est?.dispose());
 
-const swap = (n: string) => (n.startsWith('left_') ? n.replace('left_', 'right_') : n.replace('right_', 'left_'));
 const byName = (ks: Keypoint[]) => new Map(ks.map((k) => [k.name, k]));
 
 function mirror(img: Rgba): Rgba {
@@ -167,7 +165,7 @@ describe('PoseTracker', () => {
       expect(r.framing).toBe(b[i]!.framing);
       expect(r.region).toEqual(b[i]!.region);
       for (const k of r.keypoints) {
-        const o = other.get(swap(k.name))!;
+        const o = other.get(otherSide(k.name))!;
         expect(k.x).toBeCloseTo(o.x, 4);
         expect(k.y).toBeCloseTo(o.y, 4);
         expect(k.score).toBeCloseTo(o.score, 6);
