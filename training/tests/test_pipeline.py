@@ -13,6 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", ".."))
 from training.cpm.augment import make_batch, sample_affines, warp_joints  # noqa: E402
 from training.cpm.data import KeypointSpec, infer_flip_pairs, letterbox_image  # noqa: E402
 from training.cpm.export import load_into, read_weights, write_model  # noqa: E402
+from training.cpm.label_check import opposed_pairs  # noqa: E402
 from training.cpm.model import CPM  # noqa: E402
 from training.cpm.targets import cpm_loss, decode, make_targets, pck, stage_loss  # noqa: E402
 
@@ -180,3 +181,16 @@ def test_export_folds_batch_norm_exactly(tmp_path):
         for a, b in zip(model(x), again(x)):
             assert (a - b).abs().max().item() < 1e-4
         assert len(model(x, stages=2)) == 2
+
+
+def test_label_check_flags_half_swapped_torsos_only():
+    spec = KeypointSpec(["right_shoulder", "left_shoulder", "right_hip", "left_hip"])
+    upright = [[40, 10, 1], [10, 10, 1], [35, 50, 1], [15, 50, 1]]          # both pairs point +x
+    hips_swapped = [[40, 10, 1], [10, 10, 1], [15, 50, 1], [35, 50, 1]]     # hips point -x
+    side_on = [[30, 10, 1], [30, 10, 1], [35, 50, 1], [15, 50, 1]]          # zero-length shoulder line
+    hip_missing = [[40, 10, 1], [10, 10, 1], [15, 50, 0], [35, 50, 1]]
+    records = [{"file": f, "joints": np.array(j, np.float32)} for f, j in
+               [("a", upright), ("b", hips_swapped), ("c", side_on), ("d", hip_missing)]]
+    flagged, checked = opposed_pairs(records, spec, ["right_shoulder", "left_shoulder"], ["right_hip", "left_hip"])
+    assert flagged == ["b"]
+    assert checked == 2
