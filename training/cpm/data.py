@@ -76,6 +76,15 @@ def split_records(records, val_from=None, val_to=None, val_fraction=0.05):
     return train, val
 
 
+def exclude_records(records, exclude_file):
+    """Drops the records whose file is listed (one name per line, '#' comments) in exclude_file.
+
+    For training records only: the validation split stays fixed so that runs remain comparable."""
+    with open(exclude_file) as f:
+        names = {line.split("#", 1)[0].strip() for line in f} - {""}
+    return [r for r in records if r["file"] not in names], len(names)
+
+
 def letterbox_params(width, height, size):
     """Scale and offset placing a width x height image centred in a size x size square."""
     scale = size / max(width, height)

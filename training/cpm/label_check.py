@@ -6,6 +6,7 @@ of the pairs is usually labelled with its sides swapped. Prints the share of suc
 training and validation splits of a config (and, with --list, their files).
 
   /usr/bin/python3 -m training.cpm.label_check --config training/configs/cpm-lite.json
+  ... --write runs/label-check.txt   the flagged training photos, for the config's data.exclude_files
 """
 import argparse
 import json
@@ -14,6 +15,8 @@ import os
 import numpy as np
 
 from .data import load_annotations, split_records
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def opposed_pairs(records, spec, first, second, max_cos=-0.3):
@@ -43,10 +46,12 @@ def main(argv=None):
     ap.add_argument("--second", default="right_hip,left_hip", help="the other pair, in the same order")
     ap.add_argument("--max-cos", type=float, default=-0.3, help="flag when the pairs' cosine is below this")
     ap.add_argument("--list", action="store_true", help="print the flagged files")
+    ap.add_argument("--write", help="write the flagged training files here, one per line (for data.exclude_files)")
     a = ap.parse_args(argv)
     with open(a.config) as f:
         d = json.load(f)["data"]
-    spec, records = load_annotations(os.path.join(d["root"], d.get("annotations", "annotations.json")))
+    root = os.path.join(REPO_ROOT, d["root"])  # as train.py: relative to the repository
+    spec, records = load_annotations(os.path.join(root, d.get("annotations", "annotations.json")))
     train, val = split_records(records, d.get("val_files_from"), d.get("val_files_to"), d.get("val_fraction", 0.05))
     first, second = a.first.split(","), a.second.split(",")
     for name, part in (("train", train), ("val", val)):
@@ -56,6 +61,11 @@ def main(argv=None):
               f"point opposite ways (cosine < {a.max_cos}) in {len(flagged)} ({share:.1f}%)")
         if a.list:
             print("  " + " ".join(flagged))
+        if a.write and name == "train":
+            with open(a.write, "w") as f:
+                f.write(f"# training.cpm.label_check: {'-'.join(first)} opposed to {'-'.join(second)}\n")
+                f.writelines(n + "\n" for n in flagged)
+            print(f"wrote {len(flagged)} training files to {a.write}")
 
 
 if __name__ == "__main__":

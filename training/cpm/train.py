@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from .augment import make_batch, person_crop_affines, warp_images
-from .data import build_cache, load_annotations, split_records
+from .data import build_cache, exclude_records, load_annotations, split_records
 from .grow import grow
 from .model import CPM, PREPROCESS, count_macs, normalise
 from .targets import cpm_loss, decode, pck
@@ -39,7 +39,10 @@ def load_config(path, overrides=()):
         *parents, last = key.split(".")
         for p in parents:
             node = node[p]
-        node[last] = json.loads(val)
+        try:
+            node[last] = json.loads(val)
+        except ValueError:  # a bare string: --set data.exclude_files=runs/label-check.txt
+            node[last] = val
     return cfg
 
 
@@ -56,6 +59,10 @@ class Data:
         skeleton = cfg.get("skeleton")
         self.spec, records = load_annotations(os.path.join(root, d.get("annotations", "annotations.json")), skeleton)
         train, val = split_records(records, d.get("val_files_from"), d.get("val_files_to"), d.get("val_fraction", 0.05))
+        if d.get("exclude_files"):  # e.g. training.cpm.label_check --write: photos with contradictory labels
+            kept, listed = exclude_records(train, resolve(d["exclude_files"], repo_root))
+            print(f"data: {len(train) - len(kept)} training photos excluded ({listed} listed in {d['exclude_files']})")
+            train = kept
         if limit:
             train, val = train[:limit], val[:max(2, limit // 4)]
         self.val_records = val

@@ -14,6 +14,7 @@ from training.cpm.augment import make_batch, sample_affines, warp_joints  # noqa
 from training.cpm.data import KeypointSpec, infer_flip_pairs, letterbox_image  # noqa: E402
 from training.cpm.export import load_into, read_weights, write_model  # noqa: E402
 from training.cpm.label_check import opposed_pairs  # noqa: E402
+from training.cpm.data import exclude_records  # noqa: E402
 from training.cpm.model import CPM  # noqa: E402
 from training.cpm.targets import cpm_loss, decode, make_targets, pck, stage_loss  # noqa: E402
 
@@ -194,3 +195,12 @@ def test_label_check_flags_half_swapped_torsos_only():
     flagged, checked = opposed_pairs(records, spec, ["right_shoulder", "left_shoulder"], ["right_hip", "left_hip"])
     assert flagged == ["b"]
     assert checked == 2
+
+
+def test_exclude_records_drops_listed_files(tmp_path):
+    listing = tmp_path / "exclude.txt"
+    listing.write_text("# flagged\nb.jpg\n\nc.jpg  # a comment\nnot-there.jpg\n")
+    records = [{"file": f, "joints": None} for f in ("a.jpg", "b.jpg", "c.jpg", "d.jpg")]
+    kept, listed = exclude_records(records, str(listing))
+    assert [r["file"] for r in kept] == ["a.jpg", "d.jpg"]
+    assert listed == 3
