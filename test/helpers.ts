@@ -79,10 +79,3 @@ export function syntheticImage(width: number, height: number, seed = 0): { data:
   }
   return { data, width, height, channels: 3 };
 }
-
-/** The joint name of the other side (`left_wrist` <-> `right_wrist`); other names unchanged. */
-export function otherSide(name: string): string {
-  if (name.startsWith('left_')) return `right_${name.slice(5)}`;
-  if (name.startsWith('right_')) return `left_${name.slice(6)}`;
-  return name;
-}

@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEstimator, PoseTracker, type Keypoint, type PoseEstimator, type TrackedPose } from '../src/index.js';
 import { estimateOnCrop } from '../src/estimator/estimator.js';
-import { lspetImage, otherSide, ROOT } from './helpers.js';
+import { lspetImage, ROOT } from './helpers.js';
+import { partnerOf } from '../bench/pck.js'; // left_x <-> right_x
 import { ffmpegFrames, Pck, panZoomSequence, renderFrame, type Rgba, type SeqFrame, type Truth } from './video-helpers.js';
 
 const VIDEO = path.resolve(ROOT, '..', 'shared', 'data', 'video', 'pose_1.mp4');
@@ -165,7 +166,7 @@ describe('PoseTracker', () => {
       expect(r.framing).toBe(b[i]!.framing);
       expect(r.region).toEqual(b[i]!.region);
       for (const k of r.keypoints) {
-        const o = other.get(otherSide(k.name))!;
+        const o = other.get(partnerOf(k.name) ?? k.name)!;
         expect(k.x).toBeCloseTo(o.x, 4);
         expect(k.y).toBeCloseTo(o.y, 4);
         expect(k.score).toBeCloseTo(o.score, 6);

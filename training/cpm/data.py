@@ -12,6 +12,9 @@ import os
 import numpy as np
 from PIL import Image
 
+# the repository (training/cpm/ is two levels down): configs give data and cache paths relative to it
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
 
 class KeypointSpec:
     """Joint names, left/right pairs and skeleton edges, as indices."""
@@ -74,6 +77,14 @@ def split_records(records, val_from=None, val_to=None, val_fraction=0.05):
         n = max(1, int(round(len(records) * val_fraction)))
         train, val = records[:-n], records[-n:]
     return train, val
+
+
+def load_split(data_cfg, root, skeleton=None):
+    """A config's "data" section, its data folder resolved: (spec, train records, validation records)."""
+    spec, records = load_annotations(os.path.join(root, data_cfg.get("annotations", "annotations.json")), skeleton)
+    train, val = split_records(records, data_cfg.get("val_files_from"), data_cfg.get("val_files_to"),
+                               data_cfg.get("val_fraction", 0.05))
+    return spec, train, val
 
 
 def exclude_records(records, exclude_file):

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .augment import make_batch
+from .data import REPO_ROOT
 from .export import named_layers
 from .model import CPM, PREPROCESS, ConvBNReLU, normalise
 from .targets import cpm_loss
@@ -62,7 +63,7 @@ def main(argv=None):
     ap.add_argument("--cache", default=".cache/data")
     args = ap.parse_args(argv)
     torch.set_num_threads(os.cpu_count())
-    repo_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    repo_root = REPO_ROOT
     cfg = load_config(args.config, args.set)
     data = Data(cfg, repo_root, args.limit, os.path.join(repo_root, args.cache))
     results = {}

@@ -14,9 +14,7 @@ import os
 
 import numpy as np
 
-from .data import load_annotations, split_records
-
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from .data import REPO_ROOT, load_split
 
 
 def opposed_pairs(records, spec, first, second, max_cos=-0.3):
@@ -50,9 +48,7 @@ def main(argv=None):
     a = ap.parse_args(argv)
     with open(a.config) as f:
         d = json.load(f)["data"]
-    root = os.path.join(REPO_ROOT, d["root"])  # as train.py: relative to the repository
-    spec, records = load_annotations(os.path.join(root, d.get("annotations", "annotations.json")))
-    train, val = split_records(records, d.get("val_files_from"), d.get("val_files_to"), d.get("val_fraction", 0.05))
+    spec, train, val = load_split(d, os.path.join(REPO_ROOT, d["root"]))
     first, second = a.first.split(","), a.second.split(",")
     for name, part in (("train", train), ("val", val)):
         flagged, checked = opposed_pairs(part, spec, first, second, a.max_cos)

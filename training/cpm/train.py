@@ -21,7 +21,7 @@ import numpy as np
 import torch
 
 from .augment import make_batch, person_crop_affines, warp_images
-from .data import build_cache, exclude_records, load_annotations, split_records
+from .data import REPO_ROOT, build_cache, exclude_records, load_split
 from .grow import grow
 from .model import CPM, PREPROCESS, count_macs, normalise
 from .targets import cpm_loss, decode, pck
@@ -57,8 +57,7 @@ class Data:
         d = cfg["data"]
         root = resolve(d["root"], repo_root)
         skeleton = cfg.get("skeleton")
-        self.spec, records = load_annotations(os.path.join(root, d.get("annotations", "annotations.json")), skeleton)
-        train, val = split_records(records, d.get("val_files_from"), d.get("val_files_to"), d.get("val_fraction", 0.05))
+        self.spec, train, val = load_split(d, root, skeleton)
         if d.get("exclude_files"):  # e.g. training.cpm.label_check --write: photos with contradictory labels
             kept, listed = exclude_records(train, resolve(d["exclude_files"], repo_root))
             print(f"data: {len(train) - len(kept)} training photos excluded ({listed} listed in {d['exclude_files']})")
@@ -208,7 +207,7 @@ def main(argv=None):
     ap.add_argument("--cache", default=".cache/data", help="where decoded images are cached")
     args = ap.parse_args(argv)
 
-    repo_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    repo_root = REPO_ROOT
     cfg = load_config(args.config, args.set)
     tcfg = cfg["train"]
     torch.set_num_threads(args.threads)
