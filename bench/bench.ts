@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { version_wasm } from '@tensorflow/tfjs-backend-wasm';
-import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, type PoseEstimator } from '../src/index.js';
+import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, type EstimateOptions, type PoseEstimator } from '../src/index.js';
 import { DEFAULT_MODEL_NAME } from '../src/default-model.js';
 import { selectBackend } from '../src/tools.js';
 import { scriptArgs } from './args.js';
@@ -106,16 +106,21 @@ const configs: Config[] = [];
 for (const m of cpmModels) {
   const est = await createEstimator({ model: m.dir, backend: 'wasm' });
   estimators.push(est);
-  const ks = m.isDefault ? Array.from({ length: m.stages }, (_, i) => i + 1) : [m.stages];
-  for (const k of ks) {
+  // the default model: every stage count, and all stages with the test-time flip
+  const variants: EstimateOptions[] = m.isDefault
+    ? [...Array.from({ length: m.stages }, (_, i) => ({ stages: i + 1 })), { stages: m.stages, flipTest: true }]
+    : [{ stages: m.stages }];
+  for (const options of variants) {
+    const k = options.stages!;
+    const flip = options.flipTest === true;
     configs.push({
-      id: `${m.name}@${k}`,
+      id: `${m.name}@${k}${flip ? '+flipTest' : ''}`,
       kind: 'cpm',
       model: m.name,
-      label: m.isDefault ? `${m.name}, ${k} of ${m.stages} stages` : m.name,
+      label: m.isDefault ? `${m.name}, ${k} of ${m.stages} stages${flip ? ', flipTest' : ''}` : m.name,
       stages: k,
-      estimate: (img) => est.estimatePose(img, { stages: k }),
-      coldArgs: ['cpm', m.dir, String(k), firstPhoto],
+      estimate: (img) => est.estimatePose(img, options),
+      coldArgs: ['cpm', m.dir, JSON.stringify(options), firstPhoto],
       bytesOnDisk: dirBytes(m.dir),
     });
   }

@@ -1,6 +1,6 @@
 /**
  * One cold start, in a fresh process started by bench.ts:
- *   node --import tsx bench/cold-start.ts cpm <model folder> <stages> <photo.jpg>
+ *   node --import tsx bench/cold-start.ts cpm <model folder> <estimatePose options as JSON> <photo.jpg>
  *   node --import tsx bench/cold-start.ts movenet <movenet-lightning|movenet-thunder> <files folder> <photo.jpg>
  * Times import (TF.js, the wasm backend and the library; cpm-pose is imported as users do, from the
  * built package), model load (backend start, model files, graph; for cpm-pose: createEstimator,
@@ -13,7 +13,7 @@ import { performance } from 'node:perf_hooks';
 const t0 = performance.now();
 const LIB = 'cpm-pose';
 const [kind, a1, a2, photo] = process.argv.slice(2);
-if (!kind || !a1 || !a2 || !photo) throw new Error('usage: cold-start.ts cpm <model> <stages> <photo> | movenet <name> <dir> <photo>');
+if (!kind || !a1 || !a2 || !photo) throw new Error('usage: cold-start.ts cpm <model> <options JSON> <photo> | movenet <name> <dir> <photo>');
 
 const fs = await import('node:fs');
 const jpeg = (await import('jpeg-js')).default;
@@ -34,7 +34,7 @@ if (kind === 'cpm') {
   const l = performance.now();
   const est = await lib.createEstimator({ model: a1, backend: 'wasm' });
   tLoad = performance.now() - l;
-  const opts = { stages: Number(a2) };
+  const opts = JSON.parse(a2) as import('../src/index.js').EstimateOptions;
   const f = performance.now();
   await est.estimatePose(image, opts);
   tFirst = performance.now() - f;

@@ -18,7 +18,9 @@ def main(src, dst):
     fig, ax = plt.subplots(figsize=(8, 5.2), dpi=120)
     groups = {}
     for row in r["node"]:
-        groups.setdefault(row["model"], []).append(row)
+        # a model's stage counts form one line; the flipTest variant is a point of its own
+        key = row["label"] if row["id"].endswith("+flipTest") else row["model"]
+        groups.setdefault(key, []).append(row)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (model, rows) in enumerate(groups.items()):
         rows = sorted(rows, key=lambda x: x["medianMs"])

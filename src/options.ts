@@ -39,6 +39,12 @@ export interface EstimateOptions {
    * finding the person, measured on the validation photos).
    */
   detectStages?: number;
+  /**
+   * Test-time flip: the final pass also runs on the mirror image of its input (in the same batch)
+   * and each stage's maps are averaged with the mirror's, flipped back with left and right swapped.
+   * More accurate (docs/BENCHMARKS.md), at the cost of a second final pass. Default false.
+   */
+  flipTest?: boolean;
   /** also return every computed stage's normalised belief maps. Default false */
   returnBeliefMaps?: boolean;
 }
@@ -56,6 +62,7 @@ export interface ResolvedEstimateOptions {
   roi: Roi | undefined;
   cropPass: boolean;
   detectStages: number;
+  flipTest: boolean;
   returnBeliefMaps: boolean;
 }
 
@@ -73,6 +80,7 @@ export const DEFAULT_ESTIMATE_OPTIONS: Readonly<Omit<ResolvedEstimateOptions, 's
   roi: undefined,
   cropPass: true,
   detectStages: 2,
+  flipTest: false,
   returnBeliefMaps: false,
 });
 
@@ -159,7 +167,7 @@ export function validateEstimateOptions(options: unknown, maxStages: number): Re
     }
     r.detectStages = o.detectStages as number;
   }
-  for (const key of ['flipHorizontal', 'cropPass', 'returnBeliefMaps'] as const) {
+  for (const key of ['flipHorizontal', 'cropPass', 'flipTest', 'returnBeliefMaps'] as const) {
     if (o[key] !== undefined) {
       if (typeof o[key] !== 'boolean') throw invalid(`${key} must be true or false, got ${JSON.stringify(o[key])}`);
       r[key] = o[key] as boolean;

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createEstimator } from '../src/index.js';
 import { LSPET, ROOT, tempDir, tinyModel, writeTempModel } from './helpers.js';
 
 const CLI = path.join(ROOT, 'dist', 'cli.js');
@@ -252,7 +253,7 @@ describe('options', () => {
   it('--help documents every option and exits 0', () => {
     const r = cli(['--help']);
     expect(r.status).toBe(0);
-    for (const o of ['--out', '--json', '--format', '--draw', '--model', '--backend', '--stages', '--min-score', '--recursive', '--quiet', '--help', 'Exit codes']) {
+    for (const o of ['--out', '--json', '--format', '--draw', '--model', '--backend', '--stages', '--flip-test', '--min-score', '--recursive', '--quiet', '--help', 'Exit codes']) {
       expect(r.stdout).toContain(o);
     }
   });
@@ -282,6 +283,17 @@ describe('options', () => {
     for (let j = 0; j < 14; j++) {
       expect(Math.abs(cpu.keypoints[j]!.x - byName.keypoints[j]!.x)).toBeLessThan(0.5);
       expect(Math.abs(cpu.keypoints[j]!.y - byName.keypoints[j]!.y)).toBeLessThan(0.5);
+    }
+    // --flip-test: the library's flipTest result
+    const flip = jsonLines(cli([PHOTOS[5]!, '-q', '--backend', 'cpu', '--stages', '1', '--flip-test']).stdout)[0]!;
+    const e = await createEstimator({ backend: 'cpu' });
+    try {
+      const { data, info } = await sharp(PHOTOS[5]!).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const want = await e.estimatePose({ data, width: info.width, height: info.height, channels: 3 }, { stages: 1, flipTest: true });
+      for (let j = 0; j < 14; j++) expect(Math.abs(flip.keypoints[j]!.x - want.keypoints[j]!.x)).toBeLessThan(0.05);
+      expect(flip.keypoints.map((k) => k.x)).not.toEqual(cpu.keypoints.map((k) => k.x));
+    } finally {
+      e.dispose();
     }
     const dir = await writeTempModel(tinyModel({ seed: 3 }), 'cli-model');
     const tiny = cli([PHOTOS[5]!, '-q', '--model', dir]);

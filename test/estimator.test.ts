@@ -98,6 +98,42 @@ describe('estimatePose', () => {
     expect(flipped.keypoints.map((k) => k.name)).toEqual(LSP_JOINTS);
   });
 
+  it('flipTest: the result on the mirror image is the mirrored result (exact symmetry), and it only changes the final pass', async () => {
+    // a square of the photo at twice the input size: the letterbox has no padding, so the mirror's
+    // network input is the input's mirror image
+    const S = 2 * est.model.inputSize;
+    const square = new Uint8Array(S * S * 4);
+    const mirror = new Uint8Array(S * S * 4);
+    for (let y = 0; y < S; y++) {
+      for (let x = 0; x < S; x++) {
+        const px = photo.data.subarray(((y + 40) * photo.width + x + 20) * 4, ((y + 40) * photo.width + x + 20) * 4 + 4);
+        square.set(px, (y * S + x) * 4);
+        mirror.set(px, (y * S + (S - 1 - x)) * 4);
+      }
+    }
+    const worstMirrorGap = async (options: { flipTest: boolean }) => {
+      const a = await est.estimatePose({ data: square, width: S, height: S }, { ...options, cropPass: false });
+      const b = await est.estimatePose({ data: mirror, width: S, height: S }, { ...options, cropPass: false });
+      const byName = new Map(a.keypoints.map((k) => [k.name, k]));
+      let worst = 0;
+      for (const k of b.keypoints) {
+        const p = byName.get(partnerOf(k.name) ?? k.name)!;
+        worst = Math.max(worst, Math.abs(k.x - (S - p.x)), Math.abs(k.y - p.y), Math.abs(k.score - p.score));
+      }
+      return worst;
+    };
+    expect(await worstMirrorGap({ flipTest: true })).toBeLessThan(1e-3);
+    // the random model itself is not symmetric: without the flip test the two differ
+    expect(await worstMirrorGap({ flipTest: false })).toBeGreaterThan(0.5);
+
+    expect(DEFAULT_ESTIMATE_OPTIONS.flipTest).toBe(false);
+    const plain = await est.estimatePose(photo);
+    const flipped = await est.estimatePose(photo, { flipTest: true, returnBeliefMaps: true });
+    expect(flipped.region).toEqual(plain.region); // pass 1 (the framing) is unchanged
+    expect(flipped.keypoints).not.toEqual(plain.keypoints);
+    expect(flipped.beliefMaps).toHaveLength(3);
+  });
+
   it('roi: same result as running on the cropped image, shifted by the roi origin', async () => {
     const roi = { x: 40, y: 30, width: 120, height: 150 };
     const W = photo.width;
@@ -190,7 +226,7 @@ describe('estimatePose', () => {
     const img = syntheticImage(90, 70);
     await est.estimatePose(img);
     const before = tf.memory().numTensors;
-    const options = [{}, { stages: 1 }, { flipHorizontal: true, returnBeliefMaps: true }, { roi: { x: 5, y: 5, width: 50, height: 40 } }, { cropPass: false }];
+    const options = [{}, { stages: 1 }, { flipHorizontal: true, returnBeliefMaps: true }, { roi: { x: 5, y: 5, width: 50, height: 40 } }, { cropPass: false }, { flipTest: true, returnBeliefMaps: true }];
     for (let i = 0; i < 200; i++) await est.estimatePose(img, options[i % options.length]);
     // failing calls do not leak either
     for (let i = 0; i < 5; i++) await codeOf(est.estimatePose({ data: new Uint8Array(7), width: 2, height: 2 }));
@@ -242,7 +278,7 @@ describe('errors', () => {
     const img = syntheticImage(20, 20);
     await expect(est.estimatePose(img, { stages: 4 })).rejects.toThrow(/stages must be an integer from 1 to 3, got 4/);
     await expect(est.estimatePose(img, { stage: 2 } as never)).rejects.toThrow(/unknown estimatePose option "stage" \(did you mean "stages"\?\)/);
-    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
+    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { flipTest: 'yes' }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
       expect(await codeOf(est.estimatePose(img, bad as never))).toBe('INVALID_OPTION');
     }
   });

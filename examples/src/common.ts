@@ -22,6 +22,8 @@ export const DEMO_DEFAULTS = {
   overlay: true,
   overlayJoint: 'right_wrist',
   region: true,
+  /** image page: the library's test-time flip (more accurate, about one more pass of time) */
+  flipTest: false,
   /** webcam: crop each frame around the previous pose, and smooth the keypoints (the library's video defaults) */
   tracking: true,
   smoothing: true,
@@ -31,7 +33,7 @@ export const DEMO_DEFAULTS = {
 
 export const BACKENDS: BackendName[] = ['webgl', 'wasm', 'cpu'];
 
-/** Reads ?backend=&threshold=&mirror=&overlay=&joint=&stages=&model= from the page URL. */
+/** Reads ?backend=&threshold=&mirror=&overlay=&joint=&stages=&flip=&model= from the page URL. */
 export function urlSettings(search = location.search) {
   const p = new URLSearchParams(search);
   const num = (k: string) => (p.has(k) && Number.isFinite(Number(p.get(k))) ? Number(p.get(k)) : undefined);
@@ -43,6 +45,7 @@ export function urlSettings(search = location.search) {
     mirror: bool('mirror') ?? DEMO_DEFAULTS.mirror,
     overlay: bool('overlay') ?? DEMO_DEFAULTS.overlay,
     region: bool('crop') ?? DEMO_DEFAULTS.region,
+    flipTest: bool('flip') ?? DEMO_DEFAULTS.flipTest,
     overlayJoint: p.get('joint') ?? DEMO_DEFAULTS.overlayJoint,
     stages: p.get('stages') === 'auto' ? ('auto' as const) : num('stages'),
     tracking: bool('tracking') ?? DEMO_DEFAULTS.tracking,

@@ -13,6 +13,7 @@ const settings = urlSettings();
 const ui = {
   ...sharedControls(),
   file: $<HTMLInputElement>('file'),
+  flipTest: $<HTMLInputElement>('flip-test'),
   drop: $('drop'),
   scores: $('scores'),
   grid: $('grid'),
@@ -74,7 +75,9 @@ async function estimate(): Promise<void> {
     debug.state = 'estimating';
     status(`Estimating the pose on ${imageName}…`);
     const t0 = performance.now();
-    pose = await est.estimatePose(img, { stages: Number(ui.stages.value) || est.model.stages, returnBeliefMaps: true });
+    pose = await est.estimatePose(img, {
+      stages: Number(ui.stages.value) || est.model.stages, flipTest: ui.flipTest.checked, returnBeliefMaps: true,
+    });
     const ms = performance.now() - t0;
     ui.ms.textContent = ms.toFixed(0);
     ui.score.textContent = `${pose.score.toFixed(2)} (stage ${pose.stage}, ${pose.framing})`;
@@ -200,6 +203,8 @@ function init(): void {
   fillSelect(ui.backend, BACKENDS.map((b) => [b, b.toUpperCase()]), settings.backend);
   ui.overlay.checked = settings.overlay;
   ui.region.checked = settings.region;
+  ui.flipTest.checked = settings.flipTest;
+  ui.flipTest.addEventListener('change', () => void estimate());
   ui.threshold.value = String(settings.threshold);
   ui.thresholdValue.value = Number(ui.threshold.value).toFixed(2);
   ui.file.addEventListener('change', () => {

@@ -19,6 +19,8 @@ export interface CliOptions {
   backend: 'auto' | 'wasm' | 'cpu';
   /** undefined: all of the model's stages */
   stages: number | undefined;
+  /** estimatePose's flipTest: also run the final pass on the mirror image and average */
+  flipTest: boolean;
   minScore: number;
   recursive: boolean;
   quiet: boolean;
@@ -49,6 +51,7 @@ const SPEC = {
   model: { type: 'string', short: 'm' },
   backend: { type: 'string', short: 'b' },
   stages: { type: 'string', short: 'k' },
+  'flip-test': { type: 'boolean', short: 'f' },
   'min-score': { type: 'string', short: 's' },
   recursive: { type: 'boolean', short: 'r' },
   quiet: { type: 'boolean', short: 'q' },
@@ -80,6 +83,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     model: undefined,
     backend: CLI_DEFAULTS.backend,
     stages: undefined,
+    flipTest: v['flip-test'] ?? false,
     minScore: CLI_DEFAULTS.minScore,
     recursive: v.recursive ?? false,
     quiet: v.quiet ?? false,
@@ -151,6 +155,8 @@ Options:
   -m, --model M     a bundled model's name (default: cpm-lite), or a path to a model.json or its folder
   -b, --backend B   wasm or cpu (default: wasm, falling back to cpu if wasm cannot start)
   -k, --stages K    run stages 1..K only: faster, less accurate (default: all)
+  -f, --flip-test   also run the final pass on the mirror image and average the two:
+                    more accurate, slower (default: off)
   -s, --min-score S leave out keypoints scoring below S, 0..1, from the JSON and the drawing (default: ${CLI_DEFAULTS.minScore})
   -r, --recursive   look into subfolders of folder inputs
   -q, --quiet       no progress bar and no summary (errors are still printed)

@@ -249,7 +249,10 @@ async function processImage(
   let pose;
   const t0 = performance.now();
   try {
-    pose = await estimator.estimatePose(image.pixels, opts.stages !== undefined ? { stages: opts.stages } : {});
+    pose = await estimator.estimatePose(image.pixels, {
+      ...(opts.stages !== undefined ? { stages: opts.stages } : {}),
+      ...(opts.flipTest ? { flipTest: true } : {}),
+    });
   } catch (e) {
     return { error: `pose estimation failed: ${firstLine(e)}` };
   }

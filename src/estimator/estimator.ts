@@ -41,6 +41,8 @@ class Estimator implements PoseEstimator {
   private readonly graph: CpmGraph;
   private readonly files: ModelFiles;
   private readonly perm: number[];
+  /** perm over all maps (joints, then background unchanged) */
+  private readonly mapPerm: number[];
   private pending = 0;
   private _disposed = false;
   private freed = false;
@@ -66,6 +68,7 @@ class Estimator implements PoseEstimator {
       ...(j.provenance !== undefined ? { provenance: j.provenance } : {}),
     };
     this.perm = flipPermutation(j.joints.length, j.flipPairs);
+    this.mapPerm = [...this.perm, ...Array.from({ length: graph.numMaps - this.perm.length }, (_, i) => this.perm.length + i)];
   }
 
   get disposed(): boolean {
@@ -148,7 +151,8 @@ class Estimator implements PoseEstimator {
       }
       if (opts.roi) return await this.pass(image, opts, 'roi', opts.roi, opts.returnBeliefMaps);
       if (!opts.cropPass) return await this.pass(image, opts, 'image', undefined, opts.returnBeliefMaps);
-      const detect = { ...opts, stages: Math.min(opts.detectStages, opts.stages) };
+      // pass 1 only frames the person: no test-time flip there
+      const detect = { ...opts, stages: Math.min(opts.detectStages, opts.stages), flipTest: false };
       const first = await this.pass(image, detect, 'image', undefined, false);
       const crop = personCrop(first.keypoints, image.width, image.height, this.files.json.refine);
       return await this.pass(image, opts, 'crop', crop, opts.returnBeliefMaps);
@@ -171,7 +175,7 @@ class Estimator implements PoseEstimator {
     const k = opts.stages;
     let outputs: tf.Tensor4D[];
     try {
-      outputs = this.graph.runStages(lb.input, k);
+      outputs = opts.flipTest ? this.runWithFlipTest(lb.input, k) : this.graph.runStages(lb.input, k);
     } finally {
       lb.input.dispose();
     }
@@ -215,6 +219,29 @@ class Estimator implements PoseEstimator {
       return result;
     } finally {
       tf.dispose(outputs);
+    }
+  }
+
+  /**
+   * Stages 1..k on the input and its mirror image (one batch of two); each stage's maps are the
+   * mean of the two, the mirror's flipped back with left and right maps swapped. Logits are
+   * averaged, as the decoder normalises them after.
+   */
+  private runWithFlipTest(input: tf.Tensor4D, k: number): tf.Tensor4D[] {
+    const both = tf.tidy(() => tf.concat([input, tf.reverse(input, 2)], 0) as tf.Tensor4D);
+    let outs: tf.Tensor4D[];
+    try {
+      outs = this.graph.runStages(both, k);
+    } finally {
+      both.dispose();
+    }
+    try {
+      return outs.map((o) => tf.tidy(() => {
+        const [direct, mirrored] = tf.split(o, 2, 0) as [tf.Tensor4D, tf.Tensor4D];
+        return tf.div(tf.add(direct, tf.gather(tf.reverse(mirrored, 2), this.mapPerm, 3)), 2) as tf.Tensor4D;
+      }));
+    } finally {
+      tf.dispose(outs);
     }
   }
 }

@@ -12,6 +12,7 @@ describe(`image page on ${PCK_PHOTO}`, () => {
   let browser: Browser;
   const url = inject('demoUrl');
   const poses: Partial<Record<'webgl' | 'wasm', DemoPose>> = {};
+  const flipPoses: Partial<Record<'webgl' | 'wasm', DemoPose>> = {};
 
   beforeAll(async () => {
     browser = await launch([]);
@@ -44,6 +45,17 @@ describe(`image page on ${PCK_PHOTO}`, () => {
           + `distance / torso per joint ${JSON.stringify(r.perJoint)}; ${s.last!.ms.toFixed(0)} ms`);
         saveArtifact(`image-${backend}.png`, await page.screenshot({ fullPage: true }));
         expect(r.pck).toBeGreaterThanOrEqual(PCK_MIN);
+
+        // the Flip test box re-estimates the photo with flipTest: another pose, on the person too
+        await page.evaluate(() => { (window as unknown as { cpmDemo: { state: string } }).cpmDemo.state = 'flip-test'; });
+        await page.check('#flip-test');
+        const f = await waitForDemo(page, (x) => x.state === 'done', PAGE_READY_MS, errors);
+        const flipped = f.last!.pose;
+        flipPoses[backend] = flipped;
+        expect(flipped.keypoints.map((k) => [k.x, k.y])).not.toEqual(pose.keypoints.map((k) => [k.x, k.y]));
+        const rf = pck(flipped.keypoints, names, record.joints, PCK_ALPHA);
+        console.log(`[image ${backend} flipTest] PCK@${PCK_ALPHA} ${rf.pck.toFixed(2)} (${rf.correct}/${rf.total}); ${f.last!.ms.toFixed(0)} ms`);
+        expect(rf.pck).toBeGreaterThanOrEqual(PCK_MIN);
         expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
       } finally {
         await page.context().close();
@@ -51,20 +63,22 @@ describe(`image page on ${PCK_PHOTO}`, () => {
     });
   }
 
-  it(`WebGL and WASM agree within ${PARITY_PX} px and ${PARITY_SCORE} in score`, () => {
-    const a = poses.webgl;
-    const b = poses.wasm;
-    expect(a && b, 'both backends must have run').toBeTruthy();
-    let px = 0;
-    let sc = 0;
-    a!.keypoints.forEach((k, i) => {
-      const o = b!.keypoints[i]!;
-      expect(o.name).toBe(k.name);
-      px = Math.max(px, Math.hypot(k.x - o.x, k.y - o.y));
-      sc = Math.max(sc, Math.abs(k.score - o.score));
-    });
-    console.log(`[parity] max keypoint distance ${px.toExponential(2)} px, max score difference ${sc.toExponential(2)}`);
-    expect(px).toBeLessThanOrEqual(PARITY_PX);
-    expect(sc).toBeLessThanOrEqual(PARITY_SCORE);
+  it(`WebGL and WASM agree within ${PARITY_PX} px and ${PARITY_SCORE} in score, with and without flipTest`, () => {
+    for (const [what, both] of [['plain', poses], ['flipTest', flipPoses]] as const) {
+      const a = both.webgl;
+      const b = both.wasm;
+      expect(a && b, 'both backends must have run').toBeTruthy();
+      let px = 0;
+      let sc = 0;
+      a!.keypoints.forEach((k, i) => {
+        const o = b!.keypoints[i]!;
+        expect(o.name).toBe(k.name);
+        px = Math.max(px, Math.hypot(k.x - o.x, k.y - o.y));
+        sc = Math.max(sc, Math.abs(k.score - o.score));
+      });
+      console.log(`[parity ${what}] max keypoint distance ${px.toExponential(2)} px, max score difference ${sc.toExponential(2)}`);
+      expect(px).toBeLessThanOrEqual(PARITY_PX);
+      expect(sc).toBeLessThanOrEqual(PARITY_SCORE);
+    }
   });
 });
