@@ -37,7 +37,8 @@ def main(src, dst):
     n = r["accuracy"]["photos"]
     ax.set_title(f"Accuracy vs speed, LSPET validation ({n} photos), {r['date'][:10]}")
     ax.set_xlim(0, 1.15 * max(x["medianMs"] for x in r["node"]))
-    ax.set_ylim(bottom=0)
+    # headroom for the labels of the top points
+    ax.set_ylim(0, 1.12 * max(100 * x["pck"]["limbMean"][0] for x in r["node"]))
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best", fontsize=9)
     fig.tight_layout()
