@@ -202,7 +202,7 @@ export interface TrackerOptions {
   flipHorizontal?: boolean;
   /** whole-frame detection (first frame, after a loss, or tracking off) in two passes; default true */
   cropPass?: boolean;
-  /** a pose scoring below this is lost (nobody in view): the next frame is detected on the whole frame. Default 0.09 */
+  /** a pose scoring below this is lost (nobody in view): the next frame is detected on the whole frame. Default 0.1 */
   minPoseScore?: number;
   /**
    * a tracked frame scoring below this fraction of the running mean score of the tracked frames is
@@ -240,7 +240,7 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<Omit<ResolvedTrackerOptions, 'sta
   budgetMs: undefined,
   flipHorizontal: false,
   cropPass: true,
-  minPoseScore: 0.09,
+  minPoseScore: 0.1,
   minScoreRatio: 0.6,
   returnBeliefMaps: false,
 });
