@@ -41,7 +41,7 @@ class Estimator implements PoseEstimator {
   private readonly graph: CpmGraph;
   private readonly files: ModelFiles;
   private readonly perm: number[];
-  /** perm over all maps (joints, then background unchanged) */
+  /** perm over all maps: joints swapped as perm, the background map in place */
   private readonly mapPerm: number[];
   private pending = 0;
   private _disposed = false;
@@ -68,7 +68,7 @@ class Estimator implements PoseEstimator {
       ...(j.provenance !== undefined ? { provenance: j.provenance } : {}),
     };
     this.perm = flipPermutation(j.joints.length, j.flipPairs);
-    this.mapPerm = [...this.perm, ...Array.from({ length: graph.numMaps - this.perm.length }, (_, i) => this.perm.length + i)];
+    this.mapPerm = flipPermutation(graph.numMaps, j.flipPairs);
   }
 
   get disposed(): boolean {
