@@ -12,6 +12,7 @@ import { createEstimator, DEFAULT_TRACKER_OPTIONS } from '../src/index.js';
 import { scriptArgs } from './args.js';
 import { decodeImage, loadLspet, progress, selectSplit, type Rgba } from './lspet.js';
 import { quantile } from './timing.js';
+import { backgroundPixel } from '../test/video-helpers.js';
 
 const USAGE = 'usage: npm run bench:scores -- [--data ../shared/data/lspet] [--model <folder or model.json>]';
 const { help } = scriptArgs(USAGE);
@@ -61,8 +62,8 @@ const empty: Record<string, Rgba> = {
   grey: frame(() => [128, 128, 128]),
   white: frame(() => [255, 255, 255]),
   gradient: frame((x, y) => [(x * 255) / W, (y * 255) / H, 128]),
-  // the background of test/video.test.ts's blank frames (test/video-helpers.ts renderFrame)
-  'test background': frame((x, y) => [70 + 30 * Math.sin(x / 40), 80 + 20 * Math.cos(y / 30), 90]),
+  // the background of test/video.test.ts's blank frames
+  'test background': frame(backgroundPixel),
   'uniform noise': frame(() => [256 * random(), 256 * random(), 256 * random()].map(Math.floor) as [number, number, number]),
 };
 console.log('\nframes with nobody in them (two passes / one pass):');

@@ -32,6 +32,11 @@ export interface Placement {
   s: number;
 }
 
+/** The frame background around (and instead of) the photo: dim, smooth, deterministic. RGB. */
+export function backgroundPixel(x: number, y: number): [number, number, number] {
+  return [70 + 30 * Math.sin(x / 40), 80 + 20 * Math.cos(y / 30), 90];
+}
+
 /**
  * Renders `photo` scaled by s at (ox, oy) on a width x height frame (bilinear sampling; the rest is
  * a dim, smooth, deterministic background). RGBA.
@@ -58,9 +63,7 @@ export function renderFrame(photo: Rgba, p: Placement, width: number, height: nu
           out[o + c] = Math.round(a * (1 - fy) + b * fy);
         }
       } else {
-        out[o] = 70 + 30 * Math.sin(X / 40);
-        out[o + 1] = 80 + 20 * Math.cos(Y / 30);
-        out[o + 2] = 90;
+        out.set(backgroundPixel(X, Y), o);
       }
       out[o + 3] = 255;
     }

@@ -40,9 +40,8 @@ class Estimator implements PoseEstimator {
   readonly backendFallbackReason?: string;
   private readonly graph: CpmGraph;
   private readonly files: ModelFiles;
+  /** the map permutation of a mirror image: left and right joint maps swapped, the background in place */
   private readonly perm: number[];
-  /** perm over all maps: joints swapped as perm, the background map in place */
-  private readonly mapPerm: number[];
   private pending = 0;
   private _disposed = false;
   private freed = false;
@@ -67,8 +66,7 @@ class Estimator implements PoseEstimator {
       ...(source !== undefined ? { source } : {}),
       ...(j.provenance !== undefined ? { provenance: j.provenance } : {}),
     };
-    this.perm = flipPermutation(j.joints.length, j.flipPairs);
-    this.mapPerm = flipPermutation(graph.numMaps, j.flipPairs);
+    this.perm = flipPermutation(graph.numMaps, j.flipPairs);
   }
 
   get disposed(): boolean {
@@ -238,7 +236,7 @@ class Estimator implements PoseEstimator {
     try {
       return outs.map((o) => tf.tidy(() => {
         const [direct, mirrored] = tf.split(o, 2, 0) as [tf.Tensor4D, tf.Tensor4D];
-        return tf.div(tf.add(direct, tf.gather(tf.reverse(mirrored, 2), this.mapPerm, 3)), 2) as tf.Tensor4D;
+        return tf.div(tf.add(direct, tf.gather(tf.reverse(mirrored, 2), this.perm, 3)), 2) as tf.Tensor4D;
       }));
     } finally {
       tf.dispose(outs);
