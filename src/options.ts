@@ -40,6 +40,12 @@ export interface EstimateOptions {
    */
   detectStages?: number;
   /**
+   * Input side of pass 1 (a multiple of the model's stride, 32 to 512). Smaller is faster; the
+   * model must have been trained for it. Default: the model's refine.detectSize (cpm-lite: see
+   * docs/BENCHMARKS.md), else its inputSize.
+   */
+  detectSize?: number;
+  /**
    * Test-time flip: the final pass also runs on the mirror image of its input (in the same batch)
    * and each stage's maps are averaged with the mirror's, flipped back with left and right swapped.
    * More accurate (docs/BENCHMARKS.md), at the cost of a second final pass. Default false.
@@ -62,6 +68,7 @@ export interface ResolvedEstimateOptions {
   roi: Roi | undefined;
   cropPass: boolean;
   detectStages: number;
+  detectSize: number;
   flipTest: boolean;
   returnBeliefMaps: boolean;
 }
@@ -73,13 +80,14 @@ export const DEFAULT_ESTIMATOR_OPTIONS: Readonly<ResolvedEstimatorOptions> = Obj
   numThreads: undefined,
 });
 
-/** `stages: undefined` means all of the model's stages. */
-export const DEFAULT_ESTIMATE_OPTIONS: Readonly<Omit<ResolvedEstimateOptions, 'stages'> & { stages: number | undefined }> = Object.freeze({
+/** `undefined` means the model's: all of its stages, its refine.detectSize. */
+export const DEFAULT_ESTIMATE_OPTIONS: Readonly<Omit<ResolvedEstimateOptions, 'stages' | 'detectSize'> & { stages: number | undefined; detectSize: number | undefined }> = Object.freeze({
   stages: undefined,
   flipHorizontal: false,
   roi: undefined,
   cropPass: true,
   detectStages: 2,
+  detectSize: undefined,
   flipTest: false,
   returnBeliefMaps: false,
 });
@@ -151,10 +159,26 @@ function checkRoi(v: unknown): Roi {
   return { x: r.x as number, y: r.y as number, width: r.width as number, height: r.height as number };
 }
 
-/** Validates estimatePose's per-call options against a model with `maxStages` stages and fills in defaults. */
-export function validateEstimateOptions(options: unknown, maxStages: number): ResolvedEstimateOptions {
+/** What option validation needs to know of the model. */
+export interface ModelLimits {
+  stages: number;
+  stride: number;
+  /** pass 1's default input side (model.json refine.detectSize) */
+  detectSize: number;
+}
+
+/** Smallest and largest detectSize accepted. */
+export const DETECT_SIZE_RANGE: readonly [number, number] = [32, 512];
+
+/** Validates estimatePose's per-call options against the model and fills in defaults. */
+export function validateEstimateOptions(options: unknown, model: ModelLimits): ResolvedEstimateOptions {
   const o = checkObject(options, 'estimatePose option', ESTIMATE_KEYS);
-  const r: ResolvedEstimateOptions = { ...DEFAULT_ESTIMATE_OPTIONS, stages: DEFAULT_ESTIMATE_OPTIONS.stages ?? maxStages };
+  const maxStages = model.stages;
+  const r: ResolvedEstimateOptions = {
+    ...DEFAULT_ESTIMATE_OPTIONS,
+    stages: DEFAULT_ESTIMATE_OPTIONS.stages ?? maxStages,
+    detectSize: DEFAULT_ESTIMATE_OPTIONS.detectSize ?? model.detectSize,
+  };
   if (o.stages !== undefined) {
     if (!Number.isInteger(o.stages) || (o.stages as number) < 1 || (o.stages as number) > maxStages) {
       throw invalid(`stages must be an integer from 1 to ${maxStages}, got ${JSON.stringify(o.stages)}`);
@@ -166,6 +190,14 @@ export function validateEstimateOptions(options: unknown, maxStages: number): Re
       throw invalid(`detectStages must be an integer from 1 to ${maxStages}, got ${JSON.stringify(o.detectStages)}`);
     }
     r.detectStages = o.detectStages as number;
+  }
+  if (o.detectSize !== undefined) {
+    const v = o.detectSize;
+    const [lo, hi] = DETECT_SIZE_RANGE;
+    if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi || (v as number) % model.stride !== 0) {
+      throw invalid(`detectSize must be a multiple of the model's stride (${model.stride}) from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+    }
+    r.detectSize = v as number;
   }
   for (const key of ['flipHorizontal', 'cropPass', 'flipTest', 'returnBeliefMaps'] as const) {
     if (o[key] !== undefined) {

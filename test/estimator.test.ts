@@ -178,7 +178,35 @@ describe('estimatePose', () => {
         expect(withMaps.keypoints).toEqual(two.keypoints);
       }
     }
-    expect(est.model.refine).toEqual({ margin: 1.5, minSide: 0.2 });
+    expect(est.model.refine).toEqual({ margin: 1.5, minSide: 0.2, detectSize: TINY_CONFIG.inputSize });
+  });
+
+  it('detectSize: pass 1 runs at that input side (default: model.json refine.detectSize, else inputSize)', async () => {
+    // the same weights built for a 48-pixel input: its one pass is what pass 1 at detectSize 48 must be
+    const at48 = await createEstimator({
+      model: await writeTempModel(createRandomModel({ config: { ...TINY_CONFIG, inputSize: 48 }, name: 'tiny-48', seed: 11 }), 'est48'),
+      backend: 'cpu',
+    });
+    const trained48 = await createEstimator({
+      model: await writeTempModel(createRandomModel({ config: TINY_CONFIG, name: 'tiny-detect48', seed: 11, refine: { margin: 1.5, minSide: 0.2, detectSize: 48 } }), 'detect48'),
+      backend: 'cpu',
+    });
+    try {
+      const pass1 = await at48.estimatePose(photo, { stages: 2, cropPass: false });
+      const want = roundRoi(personCrop(pass1.keypoints, photo.width, photo.height, est.model.refine));
+      const explicit = await est.estimatePose(photo, { detectSize: 48 });
+      expect(explicit.region).toEqual(want);
+      expect(explicit.region).not.toEqual((await est.estimatePose(photo)).region);
+      // pass 2 still runs at the model's inputSize: same result as the crop given directly
+      const maps = await est.estimatePose(photo, { detectSize: 48, returnBeliefMaps: true });
+      expect(maps.beliefMaps![0]!.width).toBe(TINY_CONFIG.inputSize / est.model.stride);
+      expect(trained48.model.refine.detectSize).toBe(48);
+      expect((await trained48.estimatePose(photo)).region).toEqual(want);
+      expect((await trained48.estimatePose(photo, { detectSize: 32 })).region).toEqual((await est.estimatePose(photo)).region);
+    } finally {
+      at48.dispose();
+      trained48.dispose();
+    }
   });
 
   it('detectStages: pass 1 runs that many stages (default 2, capped at stages), pass 2 runs stages', async () => {
@@ -199,7 +227,7 @@ describe('estimatePose', () => {
     const dir = await writeTempModel(createRandomModel({ config: TINY_CONFIG, name: 'tiny-refine', seed: 11, refine: { margin: 3, minSide: 0.9 } }), 'refine');
     const e = await createEstimator({ model: dir, backend: 'cpu' });
     try {
-      expect(e.model.refine).toEqual({ margin: 3, minSide: 0.9 });
+      expect(e.model.refine).toEqual({ margin: 3, minSide: 0.9, detectSize: TINY_CONFIG.inputSize });
       const one = await e.estimatePose(photo, { cropPass: false });
       const two = await e.estimatePose(photo, { detectStages: e.model.stages });
       expect(two.region).toEqual(roundRoi(personCrop(one.keypoints, photo.width, photo.height, { margin: 3, minSide: 0.9 })));
@@ -226,7 +254,7 @@ describe('estimatePose', () => {
     const img = syntheticImage(90, 70);
     await est.estimatePose(img);
     const before = tf.memory().numTensors;
-    const options = [{}, { stages: 1 }, { flipHorizontal: true, returnBeliefMaps: true }, { roi: { x: 5, y: 5, width: 50, height: 40 } }, { cropPass: false }, { flipTest: true, returnBeliefMaps: true }];
+    const options = [{}, { stages: 1 }, { flipHorizontal: true, returnBeliefMaps: true }, { roi: { x: 5, y: 5, width: 50, height: 40 } }, { cropPass: false }, { flipTest: true, returnBeliefMaps: true }, { detectSize: 48 }];
     for (let i = 0; i < 200; i++) await est.estimatePose(img, options[i % options.length]);
     // failing calls do not leak either
     for (let i = 0; i < 5; i++) await codeOf(est.estimatePose({ data: new Uint8Array(7), width: 2, height: 2 }));
@@ -277,8 +305,9 @@ describe('errors', () => {
   it('INVALID_OPTION for bad per-call options, with explicit messages', async () => {
     const img = syntheticImage(20, 20);
     await expect(est.estimatePose(img, { stages: 4 })).rejects.toThrow(/stages must be an integer from 1 to 3, got 4/);
+    await expect(est.estimatePose(img, { detectSize: 34 })).rejects.toThrow(/detectSize must be a multiple of the model's stride \(4\) from 32 to 512, got 34/);
     await expect(est.estimatePose(img, { stage: 2 } as never)).rejects.toThrow(/unknown estimatePose option "stage" \(did you mean "stages"\?\)/);
-    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { flipTest: 'yes' }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
+    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { flipTest: 'yes' }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { detectSize: 30 }, { detectSize: 16 }, { detectSize: 516 }, { detectSize: 34 }, { detectSize: '64' }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
       expect(await codeOf(est.estimatePose(img, bad as never))).toBe('INVALID_OPTION');
     }
   });

@@ -26,10 +26,15 @@ const committed = fs.existsSync(fixturesDir)
   : [];
 const folders = [...committed, ...(fs.existsSync(SMOKE) ? [SMOKE] : [])];
 
-interface Fixture {
+interface ParityCase {
   inputShape: [number, number, number];
   stages: number;
   mapShape: [number, number, number];
+}
+
+/** parity.json: one case at the model's inputSize, then one at refine.detectSize when that differs */
+interface Fixture {
+  cases: ParityCase[];
 }
 
 describe('parity fixtures', () => {
@@ -45,50 +50,59 @@ describe('parity fixtures', () => {
 
   for (const dir of folders) {
     for (const backend of ['cpu', 'wasm'] as const) {
-      it(`${path.relative(ROOT, dir)} on ${backend}: every stage within ${TOLERANCE} of PyTorch`, async () => {
+      it(`${path.relative(ROOT, dir)} on ${backend}: every stage within ${TOLERANCE} of PyTorch, at every input size`, async () => {
         await selectBackend({ backend });
         const fx = JSON.parse(fs.readFileSync(path.join(dir, 'parity.json'), 'utf8')) as Fixture;
         const bin = fs.readFileSync(path.join(dir, 'parity.bin'));
         const floats = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
-        const [H, W, C] = fx.inputShape;
-        const [h, w, m] = fx.mapShape;
-        const imageLen = H * W * C;
-        const mapLen = h * w * m;
-        expect(floats.length, 'parity.bin size').toBe(imageLen + fx.stages * mapLen);
-
         const files = await loadModel(dir);
         const cfg = files.json.config;
-        expect(H).toBe(cfg.inputSize);
-        expect(W).toBe(cfg.inputSize);
-        expect(fx.stages).toBe(cfg.stages);
-        expect(m).toBe(numMapsOf(files.json));
-
+        const sizes = fx.cases.map((c) => c.inputShape[0]);
+        expect(sizes, 'parity cases: inputSize, then detectSize if different')
+          .toEqual([...new Set([cfg.inputSize, files.json.refine.detectSize])]);
         const graph = buildCpmGraph(cfg, numMapsOf(files.json));
         const weights = decodeModelWeights(files);
         graph.setWeights(weights);
         tf.dispose(Object.values(weights));
-        const image = tf.tensor3d(floats.subarray(0, imageLen), [H, W, C], 'float32');
-        // the image is already the network's input size: only the normalisation with model.json's
-        // constants (letterbox would also resample it, as training's warp does, which PyTorch's side skipped)
-        const pre = files.json.preprocess;
-        const vec = (v: number | number[]) => tf.tensor1d(typeof v === 'number' ? [v, v, v] : v);
-        const input = tf.tidy(() => tf.div(tf.sub(image, vec(pre.mean)), vec(pre.std)).expandDims(0) as tf.Tensor4D);
-        const outs = graph.runStages(input);
+        let offset = 0;
         try {
-          for (let s = 0; s < fx.stages; s++) {
-            const got = outs[s]!.dataSync();
-            const want = floats.subarray(imageLen + s * mapLen, imageLen + (s + 1) * mapLen);
-            let maxDiff = 0;
-            let at = 0;
-            for (let i = 0; i < mapLen; i++) {
-              const d = Math.abs(got[i]! - want[i]!);
-              if (!(d <= maxDiff)) [maxDiff, at] = [d, i];
+          for (const c of fx.cases) {
+            const [H, W, C] = c.inputShape;
+            const [h, w, m] = c.mapShape;
+            const imageLen = H * W * C;
+            const mapLen = h * w * m;
+            expect(H).toBe(W);
+            expect(c.stages).toBe(cfg.stages);
+            expect(m).toBe(numMapsOf(files.json));
+            const image = tf.tensor3d(floats.subarray(offset, offset + imageLen), [H, W, C], 'float32');
+            // the image is already the network's input size: only the normalisation with model.json's
+            // constants (letterbox would also resample it, as training's warp does, which PyTorch's side skipped)
+            const pre = files.json.preprocess;
+            const vec = (v: number | number[]) => tf.tensor1d(typeof v === 'number' ? [v, v, v] : v);
+            const input = tf.tidy(() => tf.div(tf.sub(image, vec(pre.mean)), vec(pre.std)).expandDims(0) as tf.Tensor4D);
+            const outs = graph.runStages(input);
+            try {
+              for (let s = 0; s < c.stages; s++) {
+                expect(outs[s]!.shape).toEqual([1, h, w, m]);
+                const got = outs[s]!.dataSync();
+                const start = offset + imageLen + s * mapLen;
+                const want = floats.subarray(start, start + mapLen);
+                let maxDiff = 0;
+                let at = 0;
+                for (let i = 0; i < mapLen; i++) {
+                  const d = Math.abs(got[i]! - want[i]!);
+                  if (!(d <= maxDiff)) [maxDiff, at] = [d, i];
+                }
+                const cell = `row ${Math.floor(at / (w * m))}, col ${Math.floor(at / m) % w}, map ${at % m}`;
+                expect(maxDiff, `${H}-pixel input, stage ${s + 1}: max |diff| ${maxDiff} at ${cell}`).toBeLessThan(TOLERANCE);
+              }
+            } finally {
+              tf.dispose([image, input, ...outs]);
             }
-            const cell = `row ${Math.floor(at / (w * m))}, col ${Math.floor(at / m) % w}, map ${at % m}`;
-            expect(maxDiff, `stage ${s + 1}: max |diff| ${maxDiff} at ${cell}`).toBeLessThan(TOLERANCE);
+            offset += imageLen + c.stages * mapLen;
           }
+          expect(offset, 'parity.bin size').toBe(floats.length);
         } finally {
-          tf.dispose([image, input, ...outs]);
           graph.dispose();
         }
       });

@@ -142,6 +142,13 @@ describe('load errors name the first problem', () => {
     j.weightsManifest[0].weights.pop();
     expect(await codeOf(loadModel(write(j, bin)))).toMatch(/^BAD_MODEL: weights manifest is missing tensor "stage3\/out\/bias"/);
   });
+  it('refine.detectSize that is not a positive multiple of the stride -> BAD_MODEL', async () => {
+    for (const detectSize of [30, 0, -4, '32']) {
+      const j = clone();
+      j.refine = { margin: 1.5, minSide: 0.2, detectSize };
+      expect(await codeOf(loadModel(write(j, bin)))).toMatch(/^BAD_MODEL: model.json: refine.detectSize must be a positive multiple of the stride \(4\)/);
+    }
+  });
   it('in-memory model with too few bytes -> BAD_MODEL', async () => {
     expect(await codeOf(loadModel({ json: model.json, weightData: bin.slice(8) }))).toMatch(/^BAD_MODEL: weights are truncated/);
   });

@@ -95,7 +95,7 @@ class Estimator implements PoseEstimator {
     if (this._disposed) return Promise.reject(disposedError());
     let opts: ResolvedEstimateOptions;
     try {
-      opts = validateEstimateOptions(options, this.graph.stages);
+      opts = validateEstimateOptions(options, { stages: this.graph.stages, stride: this.graph.stride, detectSize: this.files.json.refine.detectSize });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -117,18 +117,20 @@ class Estimator implements PoseEstimator {
     if (this.pending === 0) this.free();
   }
 
-  /** Runs stages 1..k on a zero image once (shader compilation, wasm warm-up). */
+  /** Runs every stage on a zero image at both input sides (pass 1's, pass 2's) once: shader compilation, wasm warm-up. */
   async warmUp(): Promise<void> {
-    const S = this.model.inputSize;
+    const sizes = [...new Set([this.model.inputSize, this.model.refine.detectSize])];
     await enqueue(async () => {
       await ensureBackend(this.backend);
-      const x = tf.zeros([1, S, S, 3]) as tf.Tensor4D;
-      const outs = this.graph.runStages(x);
-      x.dispose();
-      try {
-        await outs[outs.length - 1]!.data();
-      } finally {
-        tf.dispose(outs);
+      for (const S of sizes) {
+        const x = tf.zeros([1, S, S, 3]) as tf.Tensor4D;
+        const outs = this.graph.runStages(x);
+        x.dispose();
+        try {
+          await outs[outs.length - 1]!.data();
+        } finally {
+          tf.dispose(outs);
+        }
       }
     });
   }
@@ -151,7 +153,7 @@ class Estimator implements PoseEstimator {
       if (!opts.cropPass) return await this.pass(image, opts, 'image', undefined, opts.returnBeliefMaps);
       // pass 1 only frames the person: no test-time flip there
       const detect = { ...opts, stages: Math.min(opts.detectStages, opts.stages), flipTest: false };
-      const first = await this.pass(image, detect, 'image', undefined, false);
+      const first = await this.pass(image, detect, 'image', undefined, false, opts.detectSize);
       const crop = personCrop(first.keypoints, image.width, image.height, this.files.json.refine);
       return await this.pass(image, opts, 'crop', crop, opts.returnBeliefMaps);
     } finally {
@@ -163,10 +165,13 @@ class Estimator implements PoseEstimator {
    * One network pass: letterboxes `roi` of the frame (the whole image without one; with framing
    * 'crop' the roi is not clipped, the part outside the image is padding), runs stages 1..k, decodes.
    */
-  private async pass(image: ImageTensor, opts: ResolvedEstimateOptions, framing: Framing, roi: Roi | undefined, withMaps: boolean): Promise<PoseResult> {
+  private async pass(
+    image: ImageTensor, opts: ResolvedEstimateOptions, framing: Framing, roi: Roi | undefined, withMaps: boolean,
+    inputSize: number = this.files.json.config.inputSize,
+  ): Promise<PoseResult> {
     const json = this.files.json;
     const lb = letterbox(image, json.preprocess, {
-      inputSize: json.config.inputSize,
+      inputSize,
       flipHorizontal: opts.flipHorizontal,
       ...(roi ? { roi, padOutside: framing === 'crop' } : {}),
     });
@@ -178,7 +183,7 @@ class Estimator implements PoseEstimator {
       lb.input.dispose();
     }
     try {
-      const M = this.graph.mapSize;
+      const M = inputSize / this.graph.stride;
       const C = this.graph.numMaps;
       const view = async (t: tf.Tensor4D): Promise<MapView> =>
         ({ data: (await t.data()) as Float32Array, height: M, width: M, channels: C });

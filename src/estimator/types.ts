@@ -71,8 +71,8 @@ export interface ModelInfo {
   mapSize: number;
   /** each stage's receptive field in input pixels */
   receptiveFields: number[];
-  /** the person crop of two-pass inference (model.json "refine") */
-  refine: RefineSpec;
+  /** two-pass inference: pass 1's input side and the person crop of pass 2 (model.json "refine") */
+  refine: Required<RefineSpec>;
   /** where model.json was loaded from, if from a URL or file */
   source?: string;
   provenance?: Record<string, unknown>;

@@ -13,6 +13,7 @@ export class CpmGraph {
   readonly config: CpmConfig;
   readonly numMaps: number;
   readonly stride: number;
+  /** map side at the model's inputSize */
   readonly mapSize: number;
   readonly weightSpecs: WeightSpec[];
   private readonly convs: Map<string, { spec: ConvSpec; layer: tf.layers.Layer }>;
@@ -28,8 +29,9 @@ export class CpmGraph {
     this.weightSpecs = weightSpecs(config, numMaps);
     this.convs = new Map();
 
-    const S = config.inputSize;
-    const input = tf.input({ shape: [S, S, 3], name: 'image' });
+    // any input side that is a multiple of the stride: the model's inputSize, and a smaller one
+    // for the first pass of two-pass inference (model.json refine.detectSize)
+    const input = tf.input({ shape: [null, null, 3], name: 'image' });
     const conv = (spec: ConvSpec, x: tf.SymbolicTensor): tf.SymbolicTensor => {
       const layer = tf.layers.conv2d({
         name: spec.prefix.replace(/\//g, '_'),
@@ -90,11 +92,16 @@ export class CpmGraph {
   }
 
   /**
-   * Runs stages 1..k on a normalised NHWC input batch; returns k tensors [N, h, w, numMaps] of logits.
+   * Runs stages 1..k on a normalised NHWC input batch (height and width multiples of the stride);
+   * returns k tensors [N, height / stride, width / stride, numMaps] of logits.
    * The caller owns (and disposes) the returned tensors.
    */
   runStages(input: tf.Tensor4D, k: number = this.config.stages): tf.Tensor4D[] {
     if (this.disposed) throw new PoseError('DISPOSED', 'the graph has been disposed');
+    const [, h, w] = input.shape;
+    if (h % this.stride !== 0 || w % this.stride !== 0) {
+      throw new PoseError('BAD_TENSOR', `the network input must be a multiple of the stride (${this.stride}) on each side, got ${h} x ${w}`);
+    }
     const model = this.modelForStages(k);
     return tf.tidy(() => {
       const out = model.apply(input, { training: false }) as tf.Tensor | tf.Tensor[];

@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
-import { validateConfig, type CpmConfig } from '../model/config.js';
+import { strideOf, validateConfig, type CpmConfig } from '../model/config.js';
 
 export const MODEL_FORMAT = 'cpm-pose/1';
 
@@ -18,9 +18,14 @@ export interface RefineSpec {
   margin: number;
   /** ... and at least minSide * max(image width, height) */
   minSide: number;
+  /**
+   * input side of pass 1, which only frames the person: smaller is faster (a multiple of the stride;
+   * the model must have been trained at that size, training's train.multires). Default: config.inputSize
+   */
+  detectSize?: number;
 }
 
-/** Used when model.json has no "refine". */
+/** Used when model.json has no "refine" (detectSize: the model's inputSize). */
 export const DEFAULT_REFINE: Readonly<RefineSpec> = Object.freeze({ margin: 1.5, minSide: 0.2 });
 
 export interface OutputSpec {
@@ -40,8 +45,8 @@ export interface ModelJson {
   skeleton: Array<[number, number]>;
   preprocess: PreprocessSpec;
   output: OutputSpec;
-  /** person-crop parameters of the second pass; filled in with DEFAULT_REFINE when absent */
-  refine: RefineSpec;
+  /** two-pass parameters; filled in with DEFAULT_REFINE (detectSize: config.inputSize) when absent */
+  refine: Required<RefineSpec>;
   provenance?: Record<string, unknown>;
   weightsManifest: tf.io.WeightsManifestConfig;
 }
@@ -130,7 +135,17 @@ export function validateModelJson(value: unknown): ModelJson {
     if (refine[key] === undefined) continue;
     if (!isNum(refine[key]) || (refine[key] as number) <= 0) throw bad(`model.json: refine.${key} must be a positive number, got ${JSON.stringify(refine[key])}`);
   }
-  j.refine = { margin: (refine.margin as number | undefined) ?? DEFAULT_REFINE.margin, minSide: (refine.minSide as number | undefined) ?? DEFAULT_REFINE.minSide };
+  const cfg = j.config as CpmConfig;
+  const stride = strideOf(cfg);
+  const detectSize = refine.detectSize ?? cfg.inputSize;
+  if (!Number.isInteger(detectSize) || (detectSize as number) < stride || (detectSize as number) % stride !== 0) {
+    throw bad(`model.json: refine.detectSize must be a positive multiple of the stride (${stride}), got ${JSON.stringify(refine.detectSize)}`);
+  }
+  j.refine = {
+    margin: (refine.margin as number | undefined) ?? DEFAULT_REFINE.margin,
+    minSide: (refine.minSide as number | undefined) ?? DEFAULT_REFINE.minSide,
+    detectSize: detectSize as number,
+  };
   if (!Array.isArray(j.weightsManifest) || j.weightsManifest.length === 0) {
     throw bad('model.json: "weightsManifest" must be a non-empty array of weight groups');
   }

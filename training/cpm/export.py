@@ -76,7 +76,8 @@ def write_model(model, spec, folder, name, float16=False, provenance=None, refin
         "skeleton": [[spec["joint_names"].index(a), spec["joint_names"].index(b)] for a, b in spec["skeleton"]],
         "preprocess": PREPROCESS,
         "output": {"kind": "spatial-softmax", "background": True},
-        "refine": {"margin": refine.get("margin", 1.5), "minSide": refine.get("min_side", 0.2)},
+        "refine": {"margin": refine.get("margin", 1.5), "minSide": refine.get("min_side", 0.2),
+                   "detectSize": refine.get("detect_size", model.cfg["inputSize"])},
         "provenance": provenance or {},
         "weightsManifest": [{"paths": ["weights.bin"], "weights": specs}],
     }
@@ -134,26 +135,35 @@ def synthetic_image(size, seed=0):
 
 @torch.no_grad()
 def write_parity_fixture(model_folder, out_folder):
-    """Runs the PyTorch graph on the exported weights; the TS test compares TF.js to these maps."""
+    """Runs the PyTorch graph on the exported weights; the TS test compares TF.js to these maps.
+
+    One case at the model's inputSize, and one at pass 1's refine.detectSize when that differs.
+    """
     doc, _ = read_weights(model_folder)
     cfg = doc["config"]
     model = CPM(cfg, len(doc["joints"])).eval()
     load_into(model, model_folder)
-    size = cfg["inputSize"]
-    img = synthetic_image(size)
-    x = normalise(torch.from_numpy(img).permute(2, 0, 1).unsqueeze(0), doc["preprocess"])
-    maps = model(x)
+    sizes = [cfg["inputSize"]]
+    detect = doc.get("refine", {}).get("detectSize", cfg["inputSize"])
+    if detect != cfg["inputSize"]:
+        sizes.append(detect)
+    cases, blobs = [], []
+    for i, size in enumerate(sizes):
+        img = synthetic_image(size, seed=i)
+        x = normalise(torch.from_numpy(img).permute(2, 0, 1).unsqueeze(0), doc["preprocess"])
+        maps = model(x)
+        blobs += [img.astype("<f4").tobytes()] + [m[0].permute(1, 2, 0).numpy().astype("<f4").tobytes() for m in maps]
+        h, w = maps[0].shape[-2:]
+        cases.append({"inputShape": [size, size, 3], "stages": len(maps), "mapShape": [h, w, maps[0].shape[1]]})
     os.makedirs(out_folder, exist_ok=True)
     for fname in ("model.json", "weights.bin"):
         if os.path.abspath(model_folder) != os.path.abspath(out_folder):
             with open(os.path.join(model_folder, fname), "rb") as src, open(os.path.join(out_folder, fname), "wb") as dst:
                 dst.write(src.read())
-    blobs = [img.astype("<f4").tobytes()] + [m[0].permute(1, 2, 0).numpy().astype("<f4").tobytes() for m in maps]
     with open(os.path.join(out_folder, "parity.bin"), "wb") as f:
         f.write(b"".join(blobs))
-    h, w = maps[0].shape[-2:]
     with open(os.path.join(out_folder, "parity.json"), "w") as f:
-        json.dump({"inputShape": [size, size, 3], "stages": len(maps), "mapShape": [h, w, maps[0].shape[1]]}, f)
+        json.dump({"cases": cases}, f)
 
 
 def main(argv=None):

@@ -99,13 +99,15 @@ def predict(model, data, cfg, stages=None, batch=100, two_pass=True):
     model.eval()
     images, joints, _ = data.val
     size = cfg["model"]["inputSize"]
-    margin, min_frac = cfg.get("refine", {}).get("margin", 1.5), cfg.get("refine", {}).get("min_side", 0.2)
+    refine = cfg.get("refine", {})
+    margin, min_frac = refine.get("margin", 1.5), refine.get("min_side", 0.2)
+    detect_size = refine.get("detect_size", size)
     preds, first = [], []
     for s in range(0, len(images), batch):
         idx = np.arange(s, min(s + batch, len(images)))
-        x, _ = make_batch(images, joints, idx, data.spec, size, cfg["train"]["augment"], None, train=False)
+        x, _ = make_batch(images, joints, idx, data.spec, detect_size, cfg["train"]["augment"], None, train=False)
         pred = decode(model(normalise(x, PREPROCESS), stages)[-1], model.stride)
-        pred[..., :2] *= data.canvas / size  # output pixels -> canvas pixels
+        pred[..., :2] *= data.canvas / detect_size  # pass-1 input pixels -> canvas pixels
         first.append(pred)
         if two_pass:
             A, b = person_crop_affines(pred, size, margin, min_frac * data.canvas)
@@ -149,6 +151,17 @@ def init_from(model, source, num_joints):
         model.load_state_dict(src.state_dict())
     else:
         grow(src, model)
+
+
+def batch_size_px(tcfg, size, gen):
+    """Input side of the next batch: usually the model's, but a share of batches (train.multires.prob) is
+    drawn at a smaller side (train.multires.sizes) so the same weights also serve a cheap low-resolution
+    first pass (refine.detect_size), which only has to frame the person."""
+    mr = tcfg.get("multires")
+    if not mr or torch.rand(1, generator=gen).item() >= mr["prob"]:
+        return size
+    sizes = mr["sizes"]
+    return sizes[int(torch.randint(len(sizes), (1,), generator=gen))]
 
 
 def lr_at(step, total, peak, warmup=0.05):
@@ -265,7 +278,8 @@ def main(argv=None):
             if step >= total:
                 break
             idx = np.sort(perm[i * tcfg["batch_size"]:(i + 1) * tcfg["batch_size"]])
-            x, j = make_batch(data.train[0], data.train[1], idx, data.spec, size, tcfg["augment"], gen)
+            x, j = make_batch(data.train[0], data.train[1], idx, data.spec, batch_size_px(tcfg, size, gen),
+                              tcfg["augment"], gen)
             x = normalise(x, PREPROCESS).contiguous(memory_format=torch.channels_last)
             lr = lr_at(step, total, tcfg["lr"])
             for g in opt.param_groups:

@@ -204,3 +204,28 @@ def test_exclude_records_drops_listed_files(tmp_path):
     kept, listed = exclude_records(records, str(listing))
     assert [r["file"] for r in kept] == ["a.jpg", "d.jpg"]
     assert listed == 3
+
+
+def test_multires_draws_the_share_of_small_batches_asked_for():
+    from training.cpm.train import batch_size_px
+    gen = torch.Generator().manual_seed(0)
+    assert {batch_size_px({}, 128, gen) for _ in range(50)} == {128}  # no multires: always the model's side
+    tcfg = {"multires": {"sizes": [64, 96], "prob": 0.3}}
+    drawn = [batch_size_px(tcfg, 128, gen) for _ in range(4000)]
+    share = {s: drawn.count(s) / len(drawn) for s in (64, 96, 128)}
+    assert set(drawn) == {64, 96, 128}
+    assert abs(share[128] - 0.7) < 0.03 and abs(share[64] - 0.15) < 0.03 and abs(share[96] - 0.15) < 0.03
+
+
+def test_a_small_batch_keeps_keypoints_on_their_content():
+    # the multires path: the same canvas warped to a smaller side, joints scaled with it
+    pts = [(30, 40), (60, 50), (45, 20)]
+    images = dotted_canvas(pts)[None]
+    joints = np.array([[[x, y, 1] for x, y in pts]], np.float32)
+    spec = KeypointSpec(NAMES)
+    for out in (96, 48):
+        x, j = make_batch(images, joints, np.array([0]), spec, out, NO_AUG, None, train=False)
+        assert x.shape[-1] == out
+        for k, c in enumerate(COLOURS):
+            got = colour_at(x, 0, j[0, k, 0], j[0, k, 1])
+            assert np.argmax(got) == np.argmax(c) and got.max() > 100, (out, k, got)

@@ -38,6 +38,9 @@ def test_smoke_run_learns_and_exports(tmp_path):
     doc = json.load(open(os.path.join(SMOKE_MODEL, "model.json")))
     assert doc["format"] == "cpm-pose/1" and len(doc["joints"]) == 14
     assert [6, 11] in doc["flipPairs"] or [11, 6] in doc["flipPairs"]  # right_wrist <-> left_wrist
+    assert doc["refine"] == {"margin": 1.5, "minSide": 0.2, "detectSize": 48}
+    parity = json.load(open(os.path.join(SMOKE_MODEL, "parity.json")))
+    assert [c["inputShape"][0] for c in parity["cases"]] == [64, 48]
     # resume continues from the checkpoint's step
     assert train.main(["--config", cfg, "--out", out, "--limit", "16", "--max-steps", "64", "--threads", "2",
                        "--cache", str(tmp_path / "cache"), "--resume", os.path.join(out, "last.pt")]) == 0
