@@ -106,18 +106,26 @@ const configs: Config[] = [];
 for (const m of cpmModels) {
   const est = await createEstimator({ model: m.dir, backend: 'wasm' });
   estimators.push(est);
-  // the default model: every stage count, and all stages with the test-time flip
+  // the default model: every stage count, all stages with the test-time flip, and (when the model
+  // has a smaller pass 1) all stages with pass 1 at the full input side, as before detectSize
+  const full = est.model.inputSize;
   const variants: EstimateOptions[] = m.isDefault
-    ? [...Array.from({ length: m.stages }, (_, i) => ({ stages: i + 1 })), { stages: m.stages, flipTest: true }]
+    ? [
+      ...Array.from({ length: m.stages }, (_, i) => ({ stages: i + 1 })),
+      { stages: m.stages, flipTest: true },
+      ...(est.model.refine.detectSize !== full ? [{ stages: m.stages, detectSize: full }] : []),
+    ]
     : [{ stages: m.stages }];
   for (const options of variants) {
     const k = options.stages!;
     const flip = options.flipTest === true;
+    const fullPass1 = options.detectSize !== undefined;
+    const suffix = `${flip ? ', flipTest' : ''}${fullPass1 ? `, pass 1 at ${full} px` : ''}`;
     configs.push({
-      id: `${m.name}@${k}${flip ? '+flipTest' : ''}`,
+      id: `${m.name}@${k}${flip ? '+flipTest' : ''}${fullPass1 ? `+detect${full}` : ''}`,
       kind: 'cpm',
       model: m.name,
-      label: m.isDefault ? `${m.name}, ${k} of ${m.stages} stages${flip ? ', flipTest' : ''}` : m.name,
+      label: m.isDefault ? `${m.name}, ${k} of ${m.stages} stages${suffix}` : m.name,
       stages: k,
       estimate: (img) => est.estimatePose(img, options),
       coldArgs: ['cpm', m.dir, JSON.stringify(options), firstPhoto],

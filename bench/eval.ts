@@ -1,6 +1,6 @@
 /**
  * npm run eval -- --data ../shared/data/lspet --split val [--model models/cpm-lite] [--stages k] [--detect-stages k]
- *                 [--flip-test] [--backend wasm] [--limit N] [--json out.json]
+ *                 [--detect-size px] [--flip-test] [--backend wasm] [--limit N] [--json out.json]
  *
  * Runs the library's estimatePose (Node, whole photos, default per-call options) on an LSPET split
  * and prints PCK@0.2 and @0.1 per joint, the mean over the 12 limb joints, the median ms per call, and
@@ -16,7 +16,7 @@ import { evaluate, loadLspet, progress, selectSplit, type Split } from './lspet.
 import { errorTable, pckTable, pct } from './pck.js';
 import { quantile } from './timing.js';
 
-const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--detect-stages k] [--flip-test] [--backend wasm|cpu|webgl|auto] [--limit N] [--json out.json]';
+const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--detect-stages k] [--detect-size px] [--flip-test] [--backend wasm|cpu|webgl|auto] [--limit N] [--json out.json]';
 
 const { fail, help, positiveInt } = scriptArgs(USAGE);
 
@@ -27,6 +27,7 @@ const { values: a } = parseArgs({
     model: { type: 'string' },
     stages: { type: 'string' },
     'detect-stages': { type: 'string' },
+    'detect-size': { type: 'string' },
     'flip-test': { type: 'boolean', default: false },
     backend: { type: 'string', default: 'wasm' },
     limit: { type: 'string' },
@@ -40,6 +41,7 @@ if (a.split !== 'val' && a.split !== 'train') fail(`--split must be val or train
 const limit = positiveInt(a.limit, 'limit');
 const stages = positiveInt(a.stages, 'stages');
 const detectStages = positiveInt(a['detect-stages'], 'detect-stages');
+const detectSize = positiveInt(a['detect-size'], 'detect-size');
 
 const data = loadLspet(path.resolve(a.data!));
 const records = selectSplit(data, a.split as Split, limit);
@@ -50,15 +52,18 @@ const estimator = await createEstimator({
 const options: EstimateOptions = {
   ...(stages !== undefined ? { stages } : {}),
   ...(detectStages !== undefined ? { detectStages } : {}),
+  ...(detectSize !== undefined ? { detectSize } : {}),
   ...(a['flip-test'] ? { flipTest: true } : {}),
 };
+const resolvedDetectSize = options.detectSize ?? estimator.model.refine.detectSize;
 const run = await evaluate(data, records, (img) => estimator.estimatePose(img, options), progress(`${estimator.model.name}`));
 estimator.dispose();
 
 const { pck, ms } = run;
 const stageText = `${options.stages ?? estimator.model.stages} of ${estimator.model.stages} stages`
   + (detectStages !== undefined ? `, detectStages ${detectStages}` : '')
-  + (a['flip-test'] ? ', flipTest' : '');
+  + `, detectSize ${resolvedDetectSize}`
+  + (options.flipTest ? ', flipTest' : '');
 console.log(`model ${estimator.model.name} (${estimator.model.source ?? 'bundled'}), ${stageText}, backend ${estimator.backend}`);
 console.log(`${a.split} split of ${data.dir}: ${records.length} photos, ${pck.images} with a torso diameter (${pck.skipped} skipped)\n`);
 console.log(pckTable([{ label: estimator.model.name, result: pck }]));
@@ -74,7 +79,8 @@ if (a.json) {
     source: estimator.model.source ?? null,
     stages: options.stages ?? estimator.model.stages,
     ...(detectStages !== undefined ? { detectStages } : {}),
-    flipTest: a['flip-test'] === true,
+    detectSize: resolvedDetectSize,
+    flipTest: options.flipTest === true,
     backend: estimator.backend,
     split: a.split,
     data: data.dir,

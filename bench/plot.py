@@ -18,8 +18,8 @@ def main(src, dst):
     fig, ax = plt.subplots(figsize=(8, 5.2), dpi=120)
     groups = {}
     for row in r["node"]:
-        # a model's stage counts form one line; the flipTest variant is a point of its own
-        key = row["label"] if row["id"].endswith("+flipTest") else row["model"]
+        # a model's stage counts form one line; the flipTest and full-size pass 1 variants are points of their own
+        key = row["label"] if "+" in row["id"] else row["model"]
         groups.setdefault(key, []).append(row)
     colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     for i, (model, rows) in enumerate(groups.items()):

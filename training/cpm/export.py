@@ -175,6 +175,8 @@ def main(argv=None):
     ap.add_argument("--raw", action="store_true", help="export the raw weights instead of the EMA weights")
     ap.add_argument("--parity-fixture", help="also write a parity fixture folder for the TS tests")
     ap.add_argument("--note", default="", help="free text added to provenance")
+    ap.add_argument("--detect-size", type=int, help="model.json refine.detectSize, pass 1's input side "
+                    "(default: the config's refine.detect_size, else inputSize)")
     args = ap.parse_args(argv)
     ck = torch.load(args.checkpoint)
     cfg = ck["config"]
@@ -199,7 +201,13 @@ def main(argv=None):
         "exported": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "note": args.note,
     }
-    write_model(model, ck["spec"], args.folder, name, args.float16, provenance, cfg.get("refine"))
+    refine = dict(cfg.get("refine", {}))
+    if args.detect_size is not None:
+        stride = model.stride
+        if args.detect_size <= 0 or args.detect_size % stride:
+            ap.error(f"--detect-size must be a positive multiple of the stride ({stride}), got {args.detect_size}")
+        refine["detect_size"] = args.detect_size
+    write_model(model, ck["spec"], args.folder, name, args.float16, provenance, refine)
     if args.parity_fixture:
         write_parity_fixture(args.folder, args.parity_fixture)
     print(f"wrote {args.folder} (epoch {ck['epoch']}, val PCK@0.2 {100 * ck['val']['pck0.2']:.1f}%)")
