@@ -106,23 +106,24 @@ const configs: Config[] = [];
 for (const m of cpmModels) {
   const est = await createEstimator({ model: m.dir, backend: 'wasm' });
   estimators.push(est);
-  // the default model: every stage count, all stages with the test-time flip, and (when the model
-  // has a smaller pass 1) all stages with pass 1 at the full input side, as before detectSize
-  const full = est.model.inputSize;
+  // the default model: every stage count, all stages with the test-time flip, and all stages with
+  // pass 1 at another side: the full input side if the model's detectSize is smaller, else 3/4 of it
+  const { inputSize, stride, refine } = est.model;
+  const otherDetectSize = refine.detectSize !== inputSize ? inputSize : Math.round((0.75 * inputSize) / stride) * stride;
   const variants: EstimateOptions[] = m.isDefault
     ? [
       ...Array.from({ length: m.stages }, (_, i) => ({ stages: i + 1 })),
       { stages: m.stages, flipTest: true },
-      ...(est.model.refine.detectSize !== full ? [{ stages: m.stages, detectSize: full }] : []),
+      { stages: m.stages, detectSize: otherDetectSize },
     ]
     : [{ stages: m.stages }];
   for (const options of variants) {
     const k = options.stages!;
     const flip = options.flipTest === true;
-    const fullPass1 = options.detectSize !== undefined;
-    const suffix = `${flip ? ', flipTest' : ''}${fullPass1 ? `, pass 1 at ${full} px` : ''}`;
+    const d = options.detectSize;
+    const suffix = `${flip ? ', flipTest' : ''}${d !== undefined ? `, detectSize ${d}` : ''}`;
     configs.push({
-      id: `${m.name}@${k}${flip ? '+flipTest' : ''}${fullPass1 ? `+detect${full}` : ''}`,
+      id: `${m.name}@${k}${flip ? '+flipTest' : ''}${d !== undefined ? `+detect${d}` : ''}`,
       kind: 'cpm',
       model: m.name,
       label: m.isDefault ? `${m.name}, ${k} of ${m.stages} stages${suffix}` : m.name,

@@ -40,9 +40,9 @@ export interface EstimateOptions {
    */
   detectStages?: number;
   /**
-   * Input side of pass 1 (a multiple of the model's stride, 32 to 512). Smaller is faster; the
-   * model must have been trained for it. Default: the model's refine.detectSize (cpm-lite: see
-   * docs/BENCHMARKS.md), else its inputSize.
+   * Input side of pass 1 (a multiple of the model's stride, 32 to 512); pass 2 runs at inputSize.
+   * Smaller is faster and frames the person less well (cpm-lite at 96: README, "The shipped model").
+   * Default: the model's refine.detectSize, else its inputSize (cpm-lite: 128).
    */
   detectSize?: number;
   /**

@@ -20,7 +20,7 @@ export interface RefineSpec {
   minSide: number;
   /**
    * input side of pass 1, which only frames the person: smaller is faster (a multiple of the stride;
-   * the model must have been trained at that size, training's train.multires). Default: config.inputSize
+   * best at sizes the model was trained at, training's train.multires). Default: config.inputSize
    */
   detectSize?: number;
 }
