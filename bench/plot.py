@@ -31,7 +31,9 @@ def main(src, dst):
                 color=colours[i % len(colours)], label=rows[0]["label"] if len(rows) == 1 else f"{model} (stages 1..{len(rows)})")
         for x, y, row in zip(xs, ys, rows):
             text = f"k={row['stages']}" if row.get("stages") and len(rows) > 1 else row["label"]
-            ax.annotate(text, (x, y), textcoords="offset points", xytext=(6, 6), fontsize=9)
+            # a variant point sits beside the stage line: label it below the point, clear of the line's labels
+            below = "+detect" in row["id"]
+            ax.annotate(text, (x, y), textcoords="offset points", xytext=(8, -14) if below else (6, 6), fontsize=9)
     ax.set_xlabel("median ms per frame (Node, wasm backend, whole estimatePose call)")
     ax.set_ylabel("PCK@0.2, mean of 12 limb joints (%)")
     n = r["accuracy"]["photos"]
