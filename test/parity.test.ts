@@ -64,6 +64,10 @@ describe('parity fixtures', () => {
         const weights = decodeModelWeights(files);
         graph.setWeights(weights);
         tf.dispose(Object.values(weights));
+        // each case's image is already its network input size: only the normalisation with model.json's
+        // constants (letterbox would also resample it, as training's warp does, which PyTorch's side skipped)
+        const pre = files.json.preprocess;
+        const vec = (v: number | number[]) => tf.tensor1d(typeof v === 'number' ? [v, v, v] : v);
         let offset = 0;
         try {
           for (const c of fx.cases) {
@@ -75,10 +79,6 @@ describe('parity fixtures', () => {
             expect(c.stages).toBe(cfg.stages);
             expect(m).toBe(numMapsOf(files.json));
             const image = tf.tensor3d(floats.subarray(offset, offset + imageLen), [H, W, C], 'float32');
-            // the image is already the network's input size: only the normalisation with model.json's
-            // constants (letterbox would also resample it, as training's warp does, which PyTorch's side skipped)
-            const pre = files.json.preprocess;
-            const vec = (v: number | number[]) => tf.tensor1d(typeof v === 'number' ? [v, v, v] : v);
             const input = tf.tidy(() => tf.div(tf.sub(image, vec(pre.mean)), vec(pre.std)).expandDims(0) as tf.Tensor4D);
             const outs = graph.runStages(input);
             try {

@@ -7,8 +7,8 @@ import type { CpmConfig } from '../model/config.js';
 import { buildCpmGraph, type CpmGraph } from '../model/graph.js';
 import { receptiveFields } from '../model/receptive-field.js';
 import {
-  validateEstimateOptions, validateEstimatorOptions,
-  type EstimateOptions, type EstimatorOptions, type ResolvedEstimateOptions,
+  DEFAULT_ESTIMATE_OPTIONS, validateEstimateOptions, validateEstimatorOptions,
+  type EstimateOptions, type EstimatorOptions, type ModelLimits, type ResolvedEstimateOptions,
 } from '../options.js';
 import { toImageTensor, type ImageTensor, type PoseInput } from '../preprocess/input.js';
 import { letterbox, roundRoi, type Roi } from '../preprocess/letterbox.js';
@@ -42,6 +42,8 @@ class Estimator implements PoseEstimator {
   private readonly files: ModelFiles;
   /** the map permutation of a mirror image: left and right joint maps swapped, the background in place */
   private readonly perm: number[];
+  /** what option validation needs of the model */
+  private readonly limits: ModelLimits;
   private pending = 0;
   private _disposed = false;
   private freed = false;
@@ -67,6 +69,7 @@ class Estimator implements PoseEstimator {
       ...(j.provenance !== undefined ? { provenance: j.provenance } : {}),
     };
     this.perm = flipPermutation(graph.numMaps, j.flipPairs);
+    this.limits = { stages: graph.stages, stride: graph.stride, detectSize: j.refine.detectSize };
   }
 
   get disposed(): boolean {
@@ -95,7 +98,7 @@ class Estimator implements PoseEstimator {
     if (this._disposed) return Promise.reject(disposedError());
     let opts: ResolvedEstimateOptions;
     try {
-      opts = validateEstimateOptions(options, { stages: this.graph.stages, stride: this.graph.stride, detectSize: this.files.json.refine.detectSize });
+      opts = validateEstimateOptions(options, this.limits);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -117,14 +120,19 @@ class Estimator implements PoseEstimator {
     if (this.pending === 0) this.free();
   }
 
-  /** Runs every stage on a zero image at both input sides (pass 1's, pass 2's) once: shader compilation, wasm warm-up. */
+  /**
+   * Runs what a default call runs, on a zero image, once (shader compilation, wasm warm-up): every
+   * stage at inputSize and, when pass 1's side differs, pass 1's default stages at that side.
+   */
   async warmUp(): Promise<void> {
-    const sizes = [...new Set([this.model.inputSize, this.model.refine.detectSize])];
+    const { inputSize, stages, refine } = this.model;
+    const runs: Array<[number, number]> = [[inputSize, stages]];
+    if (refine.detectSize !== inputSize) runs.push([refine.detectSize, Math.min(DEFAULT_ESTIMATE_OPTIONS.detectStages, stages)]);
     await enqueue(async () => {
       await ensureBackend(this.backend);
-      for (const S of sizes) {
+      for (const [S, k] of runs) {
         const x = tf.zeros([1, S, S, 3]) as tf.Tensor4D;
-        const outs = this.graph.runStages(x);
+        const outs = this.graph.runStages(x, k);
         x.dispose();
         try {
           await outs[outs.length - 1]!.data();
