@@ -253,7 +253,7 @@ describe('options', () => {
   it('--help documents every option and exits 0', () => {
     const r = cli(['--help']);
     expect(r.status).toBe(0);
-    for (const o of ['--out', '--json', '--format', '--draw', '--model', '--backend', '--stages', '--flip-test', '--min-score', '--recursive', '--quiet', '--help', 'Exit codes']) {
+    for (const o of ['--out', '--json', '--format', '--draw', '--model', '--backend', '--stages', '--detect-size', '--flip-test', '--min-score', '--recursive', '--quiet', '--help', 'Exit codes']) {
       expect(r.stdout).toContain(o);
     }
   });
@@ -267,6 +267,8 @@ describe('options', () => {
     [['x.jpg', '--out', 'o'], /add --draw/],
     [['x.jpg', '--model', 'no-such-model'], /bundled: cpm-lite/],
     [[PHOTOS[0]!, '--stages', '9'], /--stages 9: the model "cpm-lite" has \d stages/],
+    [['x.jpg', '--detect-size', '9.5'], /--detect-size must be a whole number of pixels, got "9.5"/],
+    [[PHOTOS[0]!, '--detect-size', '98'], /--detect-size for the model "cpm-lite" must be a multiple of the model's stride \(4\) from 32 to 512, got 98/],
   ])('usage error %j: exit 2, one message and a pointer to --help', (args, message) => {
     const r = cli(args as string[]);
     expect(r.status).toBe(2);
@@ -277,7 +279,7 @@ describe('options', () => {
     expect(errs[1]).toBe('Run cpm-pose --help for usage.');
   });
 
-  it('--model takes a bundled name or a model folder; --backend cpu and --stages run', async () => {
+  it('--model takes a bundled name or a model folder; --backend cpu, --stages, --flip-test and --detect-size run', async () => {
     const byName = jsonLines(cli([PHOTOS[5]!, '-q', '--model', 'cpm-lite', '--stages', '1']).stdout)[0]!;
     const cpu = jsonLines(cli([PHOTOS[5]!, '-q', '--backend', 'cpu', '--stages', '1']).stdout)[0]!;
     for (let j = 0; j < 14; j++) {
@@ -292,6 +294,11 @@ describe('options', () => {
       const want = await e.estimatePose({ data, width: info.width, height: info.height, channels: 3 }, { stages: 1, flipTest: true });
       for (let j = 0; j < 14; j++) expect(Math.abs(flip.keypoints[j]!.x - want.keypoints[j]!.x)).toBeLessThan(0.05);
       expect(flip.keypoints.map((k) => k.x)).not.toEqual(cpu.keypoints.map((k) => k.x));
+      // --detect-size: the library's detectSize result (pass 1 at 96 px frames the person differently)
+      const small = jsonLines(cli([PHOTOS[5]!, '-q', '--backend', 'cpu', '--stages', '1', '--detect-size', '96']).stdout)[0]!;
+      const wantSmall = await e.estimatePose({ data, width: info.width, height: info.height, channels: 3 }, { stages: 1, detectSize: 96 });
+      for (let j = 0; j < 14; j++) expect(Math.abs(small.keypoints[j]!.x - wantSmall.keypoints[j]!.x)).toBeLessThan(0.05);
+      expect(small.keypoints.map((k) => k.x)).not.toEqual(cpu.keypoints.map((k) => k.x));
     } finally {
       e.dispose();
     }

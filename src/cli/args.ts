@@ -19,6 +19,8 @@ export interface CliOptions {
   backend: 'auto' | 'wasm' | 'cpu';
   /** undefined: all of the model's stages */
   stages: number | undefined;
+  /** pass 1's input side (estimatePose's detectSize); undefined: the model's */
+  detectSize: number | undefined;
   /** estimatePose's flipTest: also run the final pass on the mirror image and average */
   flipTest: boolean;
   minScore: number;
@@ -51,6 +53,7 @@ const SPEC = {
   model: { type: 'string', short: 'm' },
   backend: { type: 'string', short: 'b' },
   stages: { type: 'string', short: 'k' },
+  'detect-size': { type: 'string' },
   'flip-test': { type: 'boolean', short: 'f' },
   'min-score': { type: 'string', short: 's' },
   recursive: { type: 'boolean', short: 'r' },
@@ -83,6 +86,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     model: undefined,
     backend: CLI_DEFAULTS.backend,
     stages: undefined,
+    detectSize: undefined,
     flipTest: v['flip-test'] ?? false,
     minScore: CLI_DEFAULTS.minScore,
     recursive: v.recursive ?? false,
@@ -123,6 +127,12 @@ export function parseCliArgs(argv: string[]): CliOptions {
     if (!/^\d+$/.test(v.stages) || !Number.isInteger(k) || k < 1) throw new UsageError(`--stages must be a whole number from 1, got "${v.stages}"`);
     opts.stages = k;
   }
+  if (v['detect-size'] !== undefined) {
+    // whole number here; the model's stride and range are checked once the model is loaded
+    const n = Number(v['detect-size']);
+    if (!/^\d+$/.test(v['detect-size']) || !Number.isInteger(n) || n < 1) throw new UsageError(`--detect-size must be a whole number of pixels, got "${v['detect-size']}"`);
+    opts.detectSize = n;
+  }
   if (v['min-score'] !== undefined) {
     const s = Number(v['min-score']);
     if (v['min-score'].trim() === '' || !Number.isFinite(s) || s < 0 || s > 1) {
@@ -155,6 +165,10 @@ Options:
   -m, --model M     a bundled model's name (default: cpm-lite), or a path to a model.json or its folder
   -b, --backend B   wasm or cpu (default: wasm, falling back to cpu if wasm cannot start)
   -k, --stages K    run stages 1..K only: faster, less accurate (default: all)
+      --detect-size N
+                    input side of the first pass, which only finds the person: smaller is
+                    faster and frames the person less well; a multiple of the model's stride
+                    (cpm-lite: 4) from 32 to 512 (default: the model's, cpm-lite 128)
   -f, --flip-test   also run the final pass on the mirror image and average the two:
                     more accurate, slower (default: off)
   -s, --min-score S leave out keypoints scoring below S, 0..1, from the JSON and the drawing (default: ${CLI_DEFAULTS.minScore})

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEstimator } from '../estimator/index.js';
 import type { PoseEstimator } from '../estimator/index.js';
+import { validateEstimateOptions } from '../options.js';
 import { CLI_DEFAULTS, HELP, parseCliArgs, UsageError, type CliOptions } from './args.js';
 import { decodeImage, drawnExtension, drawPose, ImageError, loadSharp, type DecodedImage, type DrawKeypoint } from './image.js';
 import { expandInputs } from './inputs.js';
@@ -157,6 +158,14 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (opts.stages !== undefined && opts.stages > estimator.model.stages) {
         return usage(`--stages ${opts.stages}: the model "${estimator.model.name}" has ${estimator.model.stages} stages`);
       }
+      if (opts.detectSize !== undefined) {
+        const m = estimator.model;
+        try {
+          validateEstimateOptions({ detectSize: opts.detectSize }, { stages: m.stages, stride: m.stride, detectSize: m.refine.detectSize });
+        } catch (e) {
+          return usage(`--detect-size for the model "${m.name}" ${firstLine(e).replace(/^\[\w+\] detectSize /, '')}`);
+        }
+      }
     }
     let names: DrawNames | undefined;
     if (opts.draw) {
@@ -251,6 +260,7 @@ async function processImage(
   try {
     pose = await estimator.estimatePose(image.pixels, {
       ...(opts.stages !== undefined ? { stages: opts.stages } : {}),
+      ...(opts.detectSize !== undefined ? { detectSize: opts.detectSize } : {}),
       ...(opts.flipTest ? { flipTest: true } : {}),
     });
   } catch (e) {
