@@ -14,6 +14,7 @@ const ui = {
   ...sharedControls(),
   file: $<HTMLInputElement>('file'),
   flipTest: $<HTMLInputElement>('flip-test'),
+  detectSize: $<HTMLSelectElement>('detect-size'),
   drop: $('drop'),
   scores: $('scores'),
   grid: $('grid'),
@@ -43,8 +44,19 @@ function modelControls(est: PoseEstimator): void {
   const T = est.model.stages;
   fillSelect(ui.stages, Array.from({ length: T }, (_, i) => [String(i + 1), i + 1 === T ? `${i + 1} (all)` : String(i + 1)]),
     ui.stages.value || String(Math.min(typeof settings.stages === 'number' ? settings.stages : T, T)));
+  fillSelect(ui.detectSize, detectSizeChoices(est).map((n) => [String(n), n === est.model.refine.detectSize ? `${n} px (model's)` : `${n} px`]),
+    ui.detectSize.value || String(settings.detectSize ?? est.model.refine.detectSize));
   fillSelect(ui.joint, [...est.model.joints, 'background'].map((n) => [n, label(n)]), ui.joint.value || settings.overlayJoint);
   fillMapStages();
+}
+
+/** The model's detectSize, and 3/4 and 1/2 of its inputSize, rounded down to the stride (the library's limits apply). */
+function detectSizeChoices(est: PoseEstimator): number[] {
+  const { inputSize, stride, refine } = est.model;
+  const snap = (v: number) => Math.max(32, Math.floor(v / stride) * stride);
+  const sizes = new Set([refine.detectSize, inputSize, snap(inputSize * 0.75), snap(inputSize * 0.5)]);
+  if (settings.detectSize !== undefined) sizes.add(settings.detectSize);
+  return [...sizes].sort((a, b) => b - a);
 }
 
 function fillMapStages(): void {
@@ -77,6 +89,7 @@ async function estimate(): Promise<void> {
     const t0 = performance.now();
     pose = await est.estimatePose(img, {
       stages: Number(ui.stages.value) || est.model.stages, flipTest: ui.flipTest.checked, returnBeliefMaps: true,
+      detectSize: Number(ui.detectSize.value) || est.model.refine.detectSize,
     });
     const ms = performance.now() - t0;
     ui.ms.textContent = ms.toFixed(0);
@@ -205,6 +218,7 @@ function init(): void {
   ui.region.checked = settings.region;
   ui.flipTest.checked = settings.flipTest;
   ui.flipTest.addEventListener('change', () => void estimate());
+  ui.detectSize.addEventListener('change', () => void estimate());
   ui.threshold.value = String(settings.threshold);
   ui.thresholdValue.value = Number(ui.threshold.value).toFixed(2);
   ui.file.addEventListener('change', () => {

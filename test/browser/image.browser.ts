@@ -56,6 +56,17 @@ describe(`image page on ${PCK_PHOTO}`, () => {
         const rf = pck(flipped.keypoints, names, record.joints, PCK_ALPHA);
         console.log(`[image ${backend} flipTest] PCK@${PCK_ALPHA} ${rf.pck.toFixed(2)} (${rf.correct}/${rf.total}); ${f.last!.ms.toFixed(0)} ms`);
         expect(rf.pck).toBeGreaterThanOrEqual(PCK_MIN);
+
+        // the First pass select offers the model's detectSize (selected) and smaller sides; a smaller
+        // one re-estimates with pass 1 at that side: the person is framed differently
+        const sizes = await page.locator('#detect-size option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+        expect(await page.inputValue('#detect-size')).toBe(sizes[0]);
+        expect(sizes.map(Number)).toEqual([...sizes.map(Number)].sort((x, y) => y - x));
+        await page.evaluate(() => { (window as unknown as { cpmDemo: { state: string } }).cpmDemo.state = 'detect-size'; });
+        await page.selectOption('#detect-size', sizes[sizes.length - 1]!);
+        const d = await waitForDemo(page, (x) => x.state === 'done', PAGE_READY_MS, errors);
+        expect(d.last!.pose.region).not.toEqual(flipped.region);
+        console.log(`[image ${backend} detectSize ${sizes[sizes.length - 1]}] region ${JSON.stringify(d.last!.pose.region)} (was ${JSON.stringify(flipped.region)})`);
         expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
       } finally {
         await page.context().close();
