@@ -358,7 +358,7 @@ ${summaryTable(node)}
   hip, else right shoulder to left hip), mean over the ${LIMB_JOINTS.length} limb joints (shoulders, elbows, wrists, hips, knees,
   ankles), on the LSPET validation split (${results.accuracy.photos} photos, ${results.accuracy.counted} with a torso diameter, ${results.accuracy.skipped} skipped).
 - **median / p90 ms**: one whole \`estimatePose\` call (pixels in, keypoints out: conversion, letterbox, network,
-  decoding; for cpm-pose with its default per-call options, \`${JSON.stringify(DEFAULT_ESTIMATE_OPTIONS)}\`, and \`stages\`) on a decoded photo, ${results.speed.frames} photos x ${results.speed.rounds} rounds
+  decoding; for cpm-pose with its default per-call options, \`${JSON.stringify(DEFAULT_ESTIMATE_OPTIONS, (_, v: unknown) => (v === undefined ? "model's" : v))}\` (model's: all of its stages, its refine.detectSize), and the row's \`stages\` and \`detectSize\`) on a decoded photo, ${results.speed.frames} photos x ${results.speed.rounds} rounds
   after ${results.speed.warmup} warm-up calls, all models interleaved round by round. **vs Lightning**: median / MoveNet Lightning's median in this run.
 - **cold start**: a fresh Node process: import (TF.js, wasm backend, the library as built in \`dist/\`), model load
   (backend start, model files, graph; cpm-pose's \`createEstimator\` includes its warm-up) and the first frame; median of ${results.speed.coldRuns} runs.
