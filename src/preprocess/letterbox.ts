@@ -114,7 +114,10 @@ export function letterbox(image: ImageTensor, pre: PreprocessSpec, opts: Letterb
   const sx = plan.flipped ? image.width - (plan.cropX + cw) : plan.cropX;
   const input = tf.tidy(() => {
     let x: tf.Tensor3D = image.tensor;
-    if (cw !== image.width || ch !== image.height) x = tf.slice(x, [plan.cropY, sx, 0], [ch, cw, 3]);
+    if (cw !== image.width || ch !== image.height) {
+      // sliced as a 2-D [height, width * 3] view: the same elements, and several times faster on wasm than a 3-D slice
+      x = tf.reshape(tf.slice(tf.reshape(x, [image.height, image.width * 3]), [plan.cropY, sx * 3], [ch, cw * 3]), [ch, cw, 3]);
+    }
     let x4 = tf.expandDims(tf.cast(x, 'float32'), 0) as tf.Tensor4D;
     if (plan.flipped) x4 = tf.reverse(x4, 2);
     if (poolX > 1 || poolY > 1) x4 = tf.avgPool(x4, [poolY, poolX], [poolY, poolX], 'valid');
@@ -127,7 +130,12 @@ export function letterbox(image: ImageTensor, pre: PreprocessSpec, opts: Letterb
     const paddings: Array<[number, number]> = [[0, 0], [plan.padY, S - nh - plan.padY], [plan.padX, S - nw - plan.padX], [0, 0]];
     const uniform = pad.every((v, i) => (v - mean[i]!) * invStd[i]! === (pad[0] - mean[0]) * invStd[0]!);
     if (uniform) {
-      const normalised = tf.mul(tf.sub(x4, tf.tensor1d(mean)), tf.tensor1d(invStd));
+      // one mean and one std for all channels (the usual case): scalar operands, which wasm runs about
+      // ten times faster than a per-channel broadcast; the same arithmetic per element
+      const sameForAll = mean.every((m) => m === mean[0]) && invStd.every((v) => v === invStd[0]);
+      const normalised = sameForAll
+        ? tf.mul(tf.sub(x4, tf.scalar(mean[0])), tf.scalar(invStd[0]!))
+        : tf.mul(tf.sub(x4, tf.tensor1d(mean)), tf.tensor1d(invStd));
       return tf.pad(normalised, paddings, (pad[0] - mean[0]) * invStd[0]!) as tf.Tensor4D;
     }
     const shifted = tf.pad(tf.sub(x4, tf.tensor1d(pad)), paddings, 0);
