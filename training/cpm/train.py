@@ -24,6 +24,7 @@ from .augment import make_batch, person_crop_affines, warp_images
 from .data import REPO_ROOT, build_cache, exclude_records, load_split
 from .grow import grow
 from .model import CPM, PREPROCESS, count_macs, normalise
+from .prune import is_narrower, prune
 from .targets import cpm_loss, decode, pck
 
 LIMBS = ["right_ankle", "right_knee", "right_hip", "left_hip", "left_knee", "left_ankle", "right_wrist",
@@ -137,7 +138,8 @@ def evaluate(model, data, cfg, stages=None):
 
 def init_from(model, source, num_joints):
     """Start from earlier weights: a checkpoint (best.pt: its EMA weights, batch-norm intact) or a shipped
-    model folder (batch-norm folded). A config that only widens layers is grown from the smaller model."""
+    model folder (batch-norm folded). A config that only widens layers is grown from the smaller model; one
+    that only narrows them is pruned from the larger one (its most important channels, then fine-tuned)."""
     if source.endswith(".pt"):
         ck = torch.load(source)
         src = CPM(ck["config"]["model"], num_joints)
@@ -149,6 +151,8 @@ def init_from(model, source, num_joints):
         load_into(src, source)
     if src.cfg == model.cfg:
         model.load_state_dict(src.state_dict())
+    elif is_narrower(src.cfg, model.cfg):
+        prune(src, model)
     else:
         grow(src, model)
 
