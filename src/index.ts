@@ -16,6 +16,7 @@ export type { PoseErrorCode } from './errors.js';
 export { loadModel } from './weights/load.js';
 export type { ModelSource, PreloadedModel } from './weights/load.js';
 export type { ModelJson, ModelFiles } from './weights/format.js';
-export { defaultModelUrl } from './default-model.js';
+export { defaultModelUrl, bundledModelUrl, BUNDLED_MODEL_NAMES } from './default-model.js';
+export type { BundledModelName } from './default-model.js';
 export { drawKeypoints, drawSkeleton, drawBeliefMap, heatColor, jointSide, DEFAULT_SIDE_COLORS } from './draw/index.js';
 export type { DrawContext, DrawView, SideColors, KeypointDrawOptions, SkeletonDrawOptions, BeliefMapDrawOptions } from './draw/index.js';

@@ -7,7 +7,11 @@ import type { Roi } from './preprocess/letterbox.js';
 import type { ModelSource } from './weights/load.js';
 
 export interface EstimatorOptions {
-  /** model.json URL or path (Node: also its folder), a URL object, or { json, weightData }; default: the bundled cpm-lite */
+  /**
+   * A bundled model's name ('cpm-lite', 'cpm-lite-fast'), a model.json URL or path (Node: also its
+   * folder; write './cpm-lite' for a folder with a bundled model's name), a URL object, or
+   * { json, weightData }. Default: the bundled cpm-lite.
+   */
   model?: ModelSource;
   /** default 'auto': webgl in browsers (falls back to wasm), wasm in Node (falls back to cpu) */
   backend?: BackendChoice;

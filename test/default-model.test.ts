@@ -6,7 +6,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createEstimator, estimatePose } from '../src/index.js';
+import { fileURLToPath } from 'node:url';
+import { BUNDLED_MODEL_NAMES, bundledModelUrl, createEstimator, estimatePose } from '../src/index.js';
 import { LSP_JOINTS } from '../src/weights/random.js';
 import { lspetImage, ROOT, SHIPPED_MODEL_JSON as MODEL } from './helpers.js';
 
@@ -39,6 +40,25 @@ describe('default model', () => {
     } finally {
       est.dispose();
     }
+  });
+});
+
+describe('bundled models by name', () => {
+  it.each(BUNDLED_MODEL_NAMES.map((n) => [n]))('createEstimator({ model: %j }) loads models/%s', async (name) => {
+    const est = await createEstimator({ model: name });
+    try {
+      expect(est.model.name).toBe(name);
+      expect(est.model.source).toBe(bundledModelUrl(name));
+      expect(fileURLToPath(est.model.source!)).toBe(path.join(ROOT, 'models', name, 'model.json'));
+      const pose = await est.estimatePose(lspetImage(8501));
+      expect(pose.keypoints).toHaveLength(est.model.joints.length);
+    } finally {
+      est.dispose();
+    }
+  });
+
+  it('a name that is not bundled is a path, and a missing one is MODEL_NOT_FOUND', async () => {
+    await expect(createEstimator({ model: 'cpm-lite-nope' })).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
   });
 });
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, tinyModel, writeTempModel } from './helpers.js';
+import { BUNDLED_MODEL_NAMES } from '../src/default-model.js';
 
 function requireBuild() {
   for (const f of ['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/tools.js', 'dist/tools.cjs', 'dist/cli.js']) {
@@ -43,6 +44,8 @@ describe('npm pack', () => {
     const models = files.filter((f) => /^models\/[^/]+\/model\.json$/.test(f));
     expect(models, 'no models/*/model.json in the package').not.toHaveLength(0);
     expect(models).toContain('models/cpm-lite/model.json');
+    // every name createEstimator({ model: name }) accepts is in the package, and nothing else is
+    expect(models.map((m) => m.split('/')[1]).sort()).toEqual([...BUNDLED_MODEL_NAMES].sort());
     for (const m of models) {
       const dir = path.dirname(m);
       const json = JSON.parse(fs.readFileSync(path.join(ROOT, m), 'utf8'));

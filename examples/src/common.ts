@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {
-  createEstimator, drawBeliefMap, drawKeypoints, drawSkeleton, isPoseError, jointSide, DEFAULT_SIDE_COLORS,
+  BUNDLED_MODEL_NAMES, createEstimator, drawBeliefMap, drawKeypoints, drawSkeleton, isPoseError, jointSide, DEFAULT_SIDE_COLORS,
   type BackendName, type BeliefMaps, type Keypoint, type PoseEstimator, type PoseResult,
 } from 'cpm-pose';
 import { webglUnavailable, type Problem } from './messages';
@@ -79,10 +79,18 @@ export function taskQueue(): <T>(task: () => Promise<T>) => Promise<T> {
   };
 }
 
+/** The Model select: the bundled models, and the ?model= URL when it is another model; selects `current`. */
+export function fillModelSelect(select: HTMLSelectElement, current: string | undefined): void {
+  const names: string[] = [...BUNDLED_MODEL_NAMES];
+  if (current && !names.includes(current)) names.push(current);
+  fillSelect(select, names.map((n) => [n, n]), current ?? BUNDLED_MODEL_NAMES[0]);
+}
+
 /** The controls and read-outs both pages have (same ids in index.html and image.html). */
 export function sharedControls() {
   return {
     backend: $<HTMLSelectElement>('backend'),
+    modelName: $<HTMLSelectElement>('model-name'),
     stages: $<HTMLSelectElement>('stages'),
     threshold: $<HTMLInputElement>('threshold'),
     thresholdValue: $<HTMLOutputElement>('threshold-value'),
@@ -108,6 +116,8 @@ export interface DemoDebug {
   /** 'loading' -> 'ready' (estimator warmed up) -> 'starting' -> 'running' -> 'stopped' (webcam) / 'done' (image) */
   state: string;
   backend?: BackendName;
+  /** the running model's name */
+  model?: string;
   threads?: string;
   crossOriginIsolated: boolean;
   /** problem codes shown on the page (see messages.ts) */
@@ -216,6 +226,7 @@ export async function switchEstimator(
     page.view.backendStat.textContent = est.backend.toUpperCase();
     page.view.model.textContent = modelSummary(est);
     page.debug.backend = est.backend;
+    page.debug.model = est.model.name;
     const threads = await threadsInfo(est.backend);
     page.view.threads.textContent = threads;
     page.debug.threads = threads;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { ensureBackend, selectBackend, type BackendName } from '../backend/backend.js';
 import { decodeMaps, flipPermutation, normaliseMaps, type MapView } from '../decode/decode.js';
-import { defaultModelUrl, defaultShardUrls, DEFAULT_MODEL_NAME } from '../default-model.js';
+import { bundledModelUrl, bundledShardUrls, DEFAULT_MODEL_NAME, isBundledModelName } from '../default-model.js';
 import { PoseError } from '../errors.js';
 import type { CpmConfig } from '../model/config.js';
 import { buildCpmGraph, type CpmGraph } from '../model/graph.js';
@@ -291,20 +291,22 @@ export async function createEstimator(options: EstimatorOptions = {}): Promise<P
   });
   let files: ModelFiles;
   let source: string | undefined;
-  if (opts.model === undefined) {
-    source = defaultModelUrl();
+  const bundled = opts.model === undefined ? DEFAULT_MODEL_NAME : isBundledModelName(opts.model) ? opts.model : undefined;
+  if (bundled !== undefined) {
+    source = bundledModelUrl(bundled);
     try {
-      files = await loadModel(source, { shardUrls: defaultShardUrls() });
+      files = await loadModel(source, { shardUrls: bundledShardUrls(bundled) });
     } catch (e) {
       if (e instanceof PoseError && e.code === 'MODEL_NOT_FOUND') {
         throw new PoseError('MODEL_NOT_FOUND',
-          `the bundled default model "${DEFAULT_MODEL_NAME}" could not be loaded (${e.message}); pass { model } to createEstimator`, { cause: e });
+          `the bundled model "${bundled}" could not be loaded (${e.message}); pass { model } with its URL to createEstimator`, { cause: e });
       }
       throw e;
     }
   } else {
-    if (typeof opts.model === 'string' || opts.model instanceof URL) source = String(opts.model);
-    files = await loadModel(opts.model);
+    const model = opts.model!; // undefined took the bundled branch
+    if (typeof model === 'string' || model instanceof URL) source = String(model);
+    files = await loadModel(model);
   }
   const graph = await enqueue(async () => {
     await ensureBackend(backend);

@@ -116,6 +116,8 @@ export interface DemoPose {
 export interface DemoState {
   page: string;
   state: string;
+  /** the running model's name */
+  model?: string;
   backend?: string;
   threads?: string;
   crossOriginIsolated: boolean;

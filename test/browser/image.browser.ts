@@ -67,6 +67,20 @@ describe(`image page on ${PCK_PHOTO}`, () => {
         const d = await waitForDemo(page, (x) => x.state === 'done', PAGE_READY_MS, errors);
         expect(d.last!.pose.region).not.toEqual(flipped.region);
         console.log(`[image ${backend} detectSize ${sizes[sizes.length - 1]}] region ${JSON.stringify(d.last!.pose.region)} (was ${JSON.stringify(flipped.region)})`);
+
+        // the Model select lists the bundled models; choosing another one restarts the estimator with it
+        // and re-estimates the photo (on wasm only: the webgl start-up on SwiftShader is slow)
+        const models = await page.locator('#model-name option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+        expect(models).toEqual(['cpm-lite', 'cpm-lite-fast']);
+        expect(d.model).toBe('cpm-lite');
+        if (backend === 'wasm') {
+          await page.evaluate(() => { (window as unknown as { cpmDemo: { state: string } }).cpmDemo.state = 'model'; });
+          await page.selectOption('#model-name', 'cpm-lite-fast');
+          const m = await waitForDemo(page, (x) => x.state === 'done' && x.model === 'cpm-lite-fast', PAGE_READY_MS, errors);
+          const rm = pck(m.last!.pose.keypoints, names, record.joints, PCK_ALPHA);
+          console.log(`[image ${backend} cpm-lite-fast] PCK@${PCK_ALPHA} ${rm.pck.toFixed(2)}; ${m.last!.ms.toFixed(0)} ms`);
+          expect(m.last!.pose.keypoints.map((k) => k.name)).toEqual(names);
+        }
         expect(errors.filter((e) => e.startsWith('pageerror'))).toEqual([]);
       } finally {
         await page.context().close();
