@@ -1,5 +1,5 @@
 /**
- * Where the bundled default model (models/cpm-lite, shipped in the npm package) lives.
+ * Where the bundled models (models/cpm-lite, the default, and models/cpm-lite-fast, shipped in the npm package) live.
  *
  * This file sits one folder below the package root, like the built dist/index.js and dist/index.cjs,
  * so '../models/...' means the same from the sources and from the build. The ESM form is the literal
