@@ -119,7 +119,7 @@ def prune(old: CPM, new: CPM):
         order = torch.argsort(importance[name], descending=True, stable=True)
         keep[name] = torch.sort(order[:nc.out_channels]).values
     # input channels of each layer: the kept outputs of what it reads, then (refine conv1) the maps
-    inputs = {n: torch.arange(3) for n in news if n == "backbone/conv1"}
+    inputs = {"backbone/conv1": torch.arange(old.backbone[0][0].in_channels)}  # RGB
     for src, rs in readers.items():
         for r, start in rs:
             inputs[r] = start + keep[src]
