@@ -171,6 +171,11 @@ export interface ModelLimits {
   detectSize: number;
 }
 
+/** The limits of a loaded model (an estimator's ModelInfo, or anything shaped like it). */
+export function modelLimits(model: { stages: number; stride: number; refine: { detectSize: number } }): ModelLimits {
+  return { stages: model.stages, stride: model.stride, detectSize: model.refine.detectSize };
+}
+
 /** Smallest and largest detectSize accepted. */
 export const DETECT_SIZE_RANGE: readonly [number, number] = [32, 512];
 

@@ -302,6 +302,17 @@ describe('options', () => {
     } finally {
       e.dispose();
     }
+    // another bundled name reaches the library's model of that name
+    const fast = jsonLines(cli([PHOTOS[5]!, '-q', '--backend', 'cpu', '--stages', '1', '--model', 'cpm-lite-fast']).stdout)[0]!;
+    const ef = await createEstimator({ backend: 'cpu', model: 'cpm-lite-fast' });
+    try {
+      const { data, info } = await sharp(PHOTOS[5]!).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const want = await ef.estimatePose({ data, width: info.width, height: info.height, channels: 3 }, { stages: 1 });
+      for (let j = 0; j < 14; j++) expect(Math.abs(fast.keypoints[j]!.x - want.keypoints[j]!.x)).toBeLessThan(0.05);
+      expect(fast.keypoints.map((k) => k.x)).not.toEqual(cpu.keypoints.map((k) => k.x));
+    } finally {
+      ef.dispose();
+    }
     const dir = await writeTempModel(tinyModel({ seed: 3 }), 'cli-model');
     const tiny = cli([PHOTOS[5]!, '-q', '--model', dir]);
     expect(tiny.status).toBe(0);

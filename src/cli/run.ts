@@ -5,9 +5,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BUNDLED_MODEL_NAMES, isBundledModelName } from '../default-model.js';
 import { createEstimator } from '../estimator/index.js';
 import type { PoseEstimator } from '../estimator/index.js';
-import { validateEstimateOptions } from '../options.js';
+import { modelLimits, validateEstimateOptions } from '../options.js';
 import { CLI_DEFAULTS, HELP, parseCliArgs, UsageError, type CliOptions } from './args.js';
 import { decodeImage, drawnExtension, drawPose, ImageError, loadSharp, type DecodedImage, type DrawKeypoint } from './image.js';
 import { expandInputs } from './inputs.js';
@@ -53,22 +54,15 @@ export function packageRoot(): string {
   }
 }
 
-export function bundledModels(root = packageRoot()): string[] {
-  try {
-    return fs.readdirSync(path.join(root, 'models')).filter((n) => fs.existsSync(path.join(root, 'models', n, 'model.json'))).sort();
-  } catch {
-    return [];
-  }
-}
-
-/** --model: an existing path (file or folder) first, else a bundled model's name. */
+/**
+ * --model: an existing path (file or folder) first, else a bundled model's name, handed to
+ * createEstimator as is (the library knows where its bundled models live).
+ */
 export function resolveModel(model: string | undefined): string | undefined {
   if (model === undefined) return undefined;
   if (fs.existsSync(model)) return path.resolve(model);
-  const root = packageRoot();
-  const names = bundledModels(root);
-  if (!/[\\/]/.test(model) && names.includes(model)) return path.join(root, 'models', model, 'model.json');
-  throw new UsageError(`--model "${model}" is neither a model.json or model folder nor a bundled model (bundled: ${names.join(', ') || 'none'})`);
+  if (isBundledModelName(model)) return model;
+  throw new UsageError(`--model "${model}" is neither a model.json or model folder nor a bundled model (bundled: ${BUNDLED_MODEL_NAMES.join(', ')})`);
 }
 
 const r2 = (v: number) => Math.round(v * 100) / 100;
@@ -161,7 +155,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (opts.detectSize !== undefined) {
         const m = estimator.model;
         try {
-          validateEstimateOptions({ detectSize: opts.detectSize }, { stages: m.stages, stride: m.stride, detectSize: m.refine.detectSize });
+          validateEstimateOptions({ detectSize: opts.detectSize }, modelLimits(m));
         } catch (e) {
           return usage(`--detect-size for the model "${m.name}" ${firstLine(e).replace(/^\[\w+\] detectSize /, '')}`);
         }

@@ -7,7 +7,7 @@ import type { CpmConfig } from '../model/config.js';
 import { buildCpmGraph, type CpmGraph } from '../model/graph.js';
 import { receptiveFields } from '../model/receptive-field.js';
 import {
-  DEFAULT_ESTIMATE_OPTIONS, validateEstimateOptions, validateEstimatorOptions,
+  DEFAULT_ESTIMATE_OPTIONS, modelLimits, validateEstimateOptions, validateEstimatorOptions,
   type EstimateOptions, type EstimatorOptions, type ModelLimits, type ResolvedEstimateOptions,
 } from '../options.js';
 import { toImageTensor, type ImageTensor, type PoseInput } from '../preprocess/input.js';
@@ -69,7 +69,7 @@ class Estimator implements PoseEstimator {
       ...(j.provenance !== undefined ? { provenance: j.provenance } : {}),
     };
     this.perm = flipPermutation(graph.numMaps, j.flipPairs);
-    this.limits = { stages: graph.stages, stride: graph.stride, detectSize: j.refine.detectSize };
+    this.limits = modelLimits(this.model);
   }
 
   get disposed(): boolean {
