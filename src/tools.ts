@@ -8,6 +8,6 @@ export { selectBackend, nodeWasmDir } from './backend/index.js';
 export type { BackendOptions, BackendResult } from './backend/index.js';
 export { validateEstimatorOptions, validateEstimateOptions, validateTrackerOptions } from './options.js';
 export { defaultModelUrl, defaultShardUrls, bundledShardUrls } from './default-model.js';
-export { OneEuroFilter, KeypointSmoother, smoothingFactor, poseSize, StageBudget, cumulativeStageMacs } from './video/index.js';
+export { OneEuroFilter, KeypointSmoother, smoothingFactor, poseSize, StageBudget, cumulativeStageMacs, detectionStageMacs } from './video/index.js';
 export type { OneEuroParams } from './video/index.js';
 export { personCrop } from './estimator/crop.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateTrackerOptions, DEFAULT_SMOOTHING, DEFAULT_TRACKER_OPTIONS } from '../src/options.js';
 import { PoseError } from '../src/errors.js';
-import { cumulativeStageMacs, StageBudget } from '../src/video/budget.js';
+import { cumulativeStageMacs, detectionStageMacs, StageBudget } from '../src/video/budget.js';
 import { KeypointSmoother, OneEuroFilter, poseSize, smoothingFactor } from '../src/video/one-euro.js';
 import { CPM_LITE_CONFIG } from '../src/weights/random.js';
 import { shippedModelJson, TINY_CONFIG } from './helpers.js';
@@ -151,10 +151,20 @@ describe('StageBudget', () => {
     expect(b.choose(25)).toBe(2);
     expect(b.choose(30)).toBe(3);
     expect(b.choose(5)).toBe(1);
-    expect(b.choose(50, 2)).toBe(2); // two passes
+    expect(b.choose(50, [200, 400, 600])).toBe(2); // a frame kind that costs twice as much
+    b.record(3, 60, [200, 400, 600]); // consistent with 0.1 ms per unit: nothing changes
+    expect(b.predict(3)).toBeCloseTo(30, 9);
     // the machine gets slower: the choice follows
     for (let i = 0; i < 20; i++) b.record(2, 40);
     expect(b.choose(30)).toBe(1);
+  });
+});
+
+describe('detectionStageMacs', () => {
+  it('adds pass 1 (at most detectStages stages, scaled by the area of detectSize) to pass 2', () => {
+    // detectSize = inputSize / 2: pass 1 costs a quarter
+    expect(detectionStageMacs([100, 200, 300, 400], 2, 64, 128)).toEqual([125, 250, 350, 450]);
+    expect(detectionStageMacs([100, 200], 2, 128, 128)).toEqual([200, 400]);
   });
 });
 

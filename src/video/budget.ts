@@ -23,41 +23,53 @@ export function cumulativeStageMacs(config: CpmConfig, numMaps: number): number[
 }
 
 /**
- * Chooses the number of stages for a per-frame time budget. The time of a pass is modelled as
+ * Multiply-adds of a two-pass detection for k = 1..T: pass 1 runs min(k, detectStages) stages on a
+ * detectSize input, pass 2 runs k stages on the model's input. Every layer is a convolution over the
+ * whole map, so pass 1 costs its stages' multiply-adds times (detectSize / inputSize)^2.
+ */
+export function detectionStageMacs(macs: readonly number[], detectStages: number, detectSize: number, inputSize: number): number[] {
+  const area = (detectSize / inputSize) ** 2;
+  return macs.map((m, i) => macs[Math.min(i + 1, detectStages) - 1]! * area + m);
+}
+
+/**
+ * Chooses the number of stages for a per-frame time budget. The time of a frame is modelled as
  * proportional to its multiply-adds, with one scale (ms per multiply-add) kept as an exponential
- * moving average of the measured frames, whatever their k: so the choice follows the machine's
- * current speed (load, thermal state) in both directions. Part of the time (pre-processing,
- * decoding) does not depend on k, so a scale measured at a small k over-estimates larger k: a
- * safe guess. Before any timing it picks k = 1.
+ * moving average of the measured frames, whatever their k or kind: so the choice follows the
+ * machine's current speed (load, thermal state) in both directions. A frame kind is a table of its
+ * multiply-adds for k = 1..T (one pass: the constructor's; a two-pass detection: detectionStageMacs).
+ * Part of the time (pre-processing, decoding) does not depend on k, so a scale measured at a small k
+ * over-estimates larger k: a safe guess. Before any timing it picks k = 1.
  */
 export class StageBudget {
-  private readonly macs: number[];
+  private readonly macs: readonly number[];
   private readonly maxStages: number;
   private msPerMac: number | undefined;
 
-  constructor(macs: number[], maxStages = macs.length) {
+  /** `macs`: multiply-adds of one pass through stages 1..k, for k = 1..T (cumulativeStageMacs). */
+  constructor(macs: readonly number[], maxStages = macs.length) {
     this.macs = macs;
     this.maxStages = maxStages;
   }
 
-  /** Predicted time of one pass through k stages, ms (undefined before any timing). */
-  predict(k: number): number | undefined {
-    return this.msPerMac === undefined ? undefined : this.msPerMac * this.macs[k - 1]!;
+  /** Predicted time of a frame through k stages, ms (undefined before any timing); `costs` as in choose. */
+  predict(k: number, costs: readonly number[] = this.macs): number | undefined {
+    return this.msPerMac === undefined ? undefined : this.msPerMac * costs[k - 1]!;
   }
 
-  /** The largest k whose predicted time for `passes` passes fits in `budgetMs` (at least 1). */
-  choose(budgetMs: number, passes = 1): number {
+  /** The largest k whose predicted time fits in `budgetMs` (at least 1); `costs`: the frame kind's multiply-adds per k. */
+  choose(budgetMs: number, costs: readonly number[] = this.macs): number {
     let k = 1;
     for (let j = 1; j <= this.maxStages; j++) {
-      const t = this.predict(j);
-      if (t !== undefined && t * passes <= budgetMs) k = j;
+      const t = this.predict(j, costs);
+      if (t !== undefined && t <= budgetMs) k = j;
     }
     return k;
   }
 
-  /** Records the measured time of a frame that ran `passes` passes through k stages. */
-  record(k: number, ms: number, passes = 1): void {
-    const scale = ms / (passes * this.macs[k - 1]!);
+  /** Records the measured time of a frame through k stages, of the kind whose multiply-adds per k are `costs`. */
+  record(k: number, ms: number, costs: readonly number[] = this.macs): void {
+    const scale = ms / costs[k - 1]!;
     if (!Number.isFinite(scale) || scale <= 0) return;
     this.msPerMac = this.msPerMac === undefined ? scale : this.msPerMac + 0.3 * (scale - this.msPerMac);
   }

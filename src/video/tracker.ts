@@ -2,10 +2,10 @@ import type { Keypoint } from '../decode/decode.js';
 import { personCrop } from '../estimator/crop.js';
 import { estimateOnCrop, graphConfigOf } from '../estimator/estimator.js';
 import type { BeliefMaps, PoseEstimator, PoseResult } from '../estimator/types.js';
-import { validateTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from '../options.js';
+import { DEFAULT_ESTIMATE_OPTIONS, validateTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from '../options.js';
 import type { PoseInput } from '../preprocess/input.js';
 import type { Roi } from '../preprocess/letterbox.js';
-import { cumulativeStageMacs, StageBudget } from './budget.js';
+import { cumulativeStageMacs, detectionStageMacs, StageBudget } from './budget.js';
 import { KeypointSmoother } from './one-euro.js';
 
 /**
@@ -57,6 +57,9 @@ export class PoseTracker {
   readonly options: Readonly<ResolvedTrackerOptions>;
   private readonly smoother: KeypointSmoother | undefined;
   private readonly budget: StageBudget | undefined;
+  /** multiply-adds per stage count k of a tracked frame (one pass on the crop) and of a detection */
+  private readonly trackMacs: readonly number[] = [];
+  private readonly detectMacs: readonly number[] = [];
   /** the last frame's raw keypoints while the person is tracked */
   private last: Keypoint[] | undefined;
   /** box centres of the last two accepted poses, for the motion prediction */
@@ -72,7 +75,12 @@ export class PoseTracker {
     this.smoother = this.options.smoothing ? new KeypointSmoother(this.options.smoothing) : undefined;
     if (this.options.budgetMs !== undefined) {
       const { config, numMaps } = graphConfigOf(estimator);
-      this.budget = new StageBudget(cumulativeStageMacs(config, numMaps));
+      this.trackMacs = cumulativeStageMacs(config, numMaps);
+      // a detection runs estimatePose's defaults: pass 1 at the model's detectSize, then the crop
+      this.detectMacs = this.options.cropPass
+        ? detectionStageMacs(this.trackMacs, DEFAULT_ESTIMATE_OPTIONS.detectStages, estimator.model.refine.detectSize, config.inputSize)
+        : this.trackMacs;
+      this.budget = new StageBudget(this.trackMacs);
     }
   }
 
@@ -133,15 +141,12 @@ export class PoseTracker {
     this.centres = [...this.centres.slice(-1), { x: (x0 + x1) / 2, y: (y0 + y1) / 2, t }];
   }
 
-  private stagesFor(passes: number): number {
-    return this.budget ? this.budget.choose(this.options.budgetMs!, passes) : this.options.stages;
-  }
-
-  private async timed(passes: number, call: (stages: number) => Promise<PoseResult>): Promise<PoseResult> {
-    const k = this.stagesFor(passes);
+  /** Runs `call` with the configured stages, or (budgetMs) the most that fit, and times it. */
+  private async timed(costs: readonly number[], call: (stages: number) => Promise<PoseResult>): Promise<PoseResult> {
+    const k = this.budget ? this.budget.choose(this.options.budgetMs!, costs) : this.options.stages;
     const t0 = now();
     const r = await call(k);
-    this.budget?.record(k, now() - t0, passes);
+    this.budget?.record(k, now() - t0, costs);
     return r;
   }
 
@@ -150,7 +155,7 @@ export class PoseTracker {
     const gen = this.generation;
     const t0 = now();
     const common = { flipHorizontal: o.flipHorizontal, returnBeliefMaps: o.returnBeliefMaps };
-    const detect = () => this.timed(o.cropPass ? 2 : 1, (stages) =>
+    const detect = () => this.timed(this.detectMacs, (stages) =>
       this.estimator.estimatePose(frame, { ...common, stages, cropPass: o.cropPass }));
 
     let result: PoseResult;
@@ -159,7 +164,7 @@ export class PoseTracker {
     const previous = o.tracking ? this.last : undefined;
     if (previous) {
       const refine = this.estimator.model.refine;
-      result = await this.timed(1, (stages) =>
+      result = await this.timed(this.trackMacs, (stages) =>
         estimateOnCrop(this.estimator, frame, (w, h) => personCrop(this.predicted(previous, timestamp), w, h, refine), { ...common, stages }));
       framing = 'track';
       const floor = Math.max(o.minPoseScore, o.minScoreRatio * (this.meanScore ?? 0));
