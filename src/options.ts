@@ -179,6 +179,15 @@ export function modelLimits(model: { stages: number; stride: number; refine: { d
 /** Smallest and largest detectSize accepted. */
 export const DETECT_SIZE_RANGE: readonly [number, number] = [32, 512];
 
+/** detectSize (estimatePose's, the tracker's): a multiple of the model's stride within DETECT_SIZE_RANGE. */
+function checkDetectSize(v: unknown, model: ModelLimits): number {
+  const [lo, hi] = DETECT_SIZE_RANGE;
+  if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi || (v as number) % model.stride !== 0) {
+    throw invalid(`detectSize must be a multiple of the model's stride (${model.stride}) from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+  }
+  return v as number;
+}
+
 /** Validates estimatePose's per-call options against the model and fills in defaults. */
 export function validateEstimateOptions(options: unknown, model: ModelLimits): ResolvedEstimateOptions {
   const o = checkObject(options, 'estimatePose option', ESTIMATE_KEYS);
@@ -200,14 +209,7 @@ export function validateEstimateOptions(options: unknown, model: ModelLimits): R
     }
     r.detectStages = o.detectStages as number;
   }
-  if (o.detectSize !== undefined) {
-    const v = o.detectSize;
-    const [lo, hi] = DETECT_SIZE_RANGE;
-    if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi || (v as number) % model.stride !== 0) {
-      throw invalid(`detectSize must be a multiple of the model's stride (${model.stride}) from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
-    }
-    r.detectSize = v as number;
-  }
+  if (o.detectSize !== undefined) r.detectSize = checkDetectSize(o.detectSize, model);
   for (const key of ['flipHorizontal', 'cropPass', 'flipTest', 'returnBeliefMaps'] as const) {
     if (o[key] !== undefined) {
       if (typeof o[key] !== 'boolean') throw invalid(`${key} must be true or false, got ${JSON.stringify(o[key])}`);
@@ -243,6 +245,8 @@ export interface TrackerOptions {
   flipHorizontal?: boolean;
   /** whole-frame detection (first frame, after a loss, or tracking off) in two passes; default true */
   cropPass?: boolean;
+  /** input side of a detection's first pass, as estimatePose's detectSize; default the model's */
+  detectSize?: number;
   /** a pose scoring below this is lost (nobody in view): the next frame is detected on the whole frame. Default 0.1 */
   minPoseScore?: number;
   /**
@@ -261,6 +265,7 @@ export interface ResolvedTrackerOptions {
   budgetMs: number | undefined;
   flipHorizontal: boolean;
   cropPass: boolean;
+  detectSize: number;
   minPoseScore: number;
   minScoreRatio: number;
   returnBeliefMaps: boolean;
@@ -273,27 +278,33 @@ export const DEFAULT_SMOOTHING: Readonly<Required<SmoothingOptions>> = Object.fr
   dCutoff: 1,
 });
 
-/** `stages: undefined` means all of the model's stages. */
-export const DEFAULT_TRACKER_OPTIONS: Readonly<Omit<ResolvedTrackerOptions, 'stages' | 'smoothing'> & { stages: number | undefined; smoothing: boolean }> = Object.freeze({
+/** `stages: undefined` means all of the model's stages, `detectSize: undefined` the model's detectSize. */
+export const DEFAULT_TRACKER_OPTIONS: Readonly<Omit<ResolvedTrackerOptions, 'stages' | 'smoothing' | 'detectSize'> & {
+  stages: number | undefined; smoothing: boolean; detectSize: number | undefined;
+}> = Object.freeze({
   tracking: true,
   smoothing: true,
   stages: undefined,
   budgetMs: undefined,
   flipHorizontal: false,
   cropPass: true,
+  detectSize: undefined,
   minPoseScore: 0.1,
   minScoreRatio: 0.6,
   returnBeliefMaps: false,
 });
 
-/** Validates PoseTracker's options for a model with `maxStages` stages and fills in defaults. */
-export function validateTrackerOptions(options: unknown, maxStages: number): ResolvedTrackerOptions {
+/** Validates PoseTracker's options against the model (modelLimits of its estimator) and fills in defaults. */
+export function validateTrackerOptions(options: unknown, model: ModelLimits): ResolvedTrackerOptions {
   const o = checkObject(options, 'tracker option', Object.keys(DEFAULT_TRACKER_OPTIONS));
+  const maxStages = model.stages;
   const r: ResolvedTrackerOptions = {
     ...DEFAULT_TRACKER_OPTIONS,
     stages: maxStages,
     smoothing: { ...DEFAULT_SMOOTHING },
+    detectSize: model.detectSize,
   };
+  if (o.detectSize !== undefined) r.detectSize = checkDetectSize(o.detectSize, model);
   for (const key of ['tracking', 'flipHorizontal', 'cropPass', 'returnBeliefMaps'] as const) {
     if (o[key] !== undefined) {
       if (typeof o[key] !== 'boolean') throw invalid(`${key} must be true or false, got ${JSON.stringify(o[key])}`);

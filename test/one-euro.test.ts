@@ -169,14 +169,16 @@ describe('detectionStageMacs', () => {
 });
 
 describe('tracker options', () => {
+  const LIMITS = { stages: 3, stride: 4, detectSize: 128 };
   it('defaults in one place; bad options are INVALID_OPTION with a message', () => {
-    const r = validateTrackerOptions({}, 3);
-    expect(r).toMatchObject({ ...DEFAULT_TRACKER_OPTIONS, stages: 3, smoothing: DEFAULT_SMOOTHING });
-    expect(validateTrackerOptions({ smoothing: false }, 3).smoothing).toBe(false);
-    expect(validateTrackerOptions({ smoothing: { beta: 0 } }, 3).smoothing).toEqual({ ...DEFAULT_SMOOTHING, beta: 0 });
+    const r = validateTrackerOptions({}, LIMITS);
+    expect(r).toMatchObject({ ...DEFAULT_TRACKER_OPTIONS, stages: 3, smoothing: DEFAULT_SMOOTHING, detectSize: 128 });
+    expect(validateTrackerOptions({ detectSize: 96 }, LIMITS).detectSize).toBe(96);
+    expect(validateTrackerOptions({ smoothing: false }, LIMITS).smoothing).toBe(false);
+    expect(validateTrackerOptions({ smoothing: { beta: 0 } }, LIMITS).smoothing).toEqual({ ...DEFAULT_SMOOTHING, beta: 0 });
     const code = (o: unknown) => {
       try {
-        validateTrackerOptions(o, 3);
+        validateTrackerOptions(o, LIMITS);
       } catch (e) {
         return e instanceof PoseError ? `${e.code}: ${e.message.replace(/^\[\w+\] /, "")}` : String(e);
       }
@@ -188,6 +190,8 @@ describe('tracker options', () => {
     expect(code({ smoothing: { minCutoff: -1 } })).toMatch(/INVALID_OPTION: smoothing.minCutoff/);
     expect(code({ smoothing: { cutoff: 1 } })).toMatch(/INVALID_OPTION: unknown smoothing option "cutoff"/);
     expect(code({ minPoseScore: 2 })).toMatch(/INVALID_OPTION: minPoseScore/);
+    expect(code({ detectSize: 98 })).toMatch(/INVALID_OPTION: detectSize must be a multiple of the model's stride \(4\) from 32 to 512, got 98/);
+    expect(code({ detectSize: 516 })).toMatch(/INVALID_OPTION: detectSize must be/);
     expect(code({ tracking: 'yes' })).toMatch(/INVALID_OPTION: tracking must be true or false/);
     expect(code({ trackin: true })).toMatch(/INVALID_OPTION: unknown tracker option "trackin" \(did you mean "tracking"\?\)/);
   });

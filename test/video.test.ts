@@ -53,7 +53,7 @@ const SMALL = { from: { ox: 40, oy: 60, s: 0.45 }, to: { ox: 360, oy: 220, s: 0.
 describe('PoseTracker', () => {
   it('with tracking and smoothing off, every frame is exactly estimatePose (still mode)', async () => {
     const seq = panZoomSequence(8501, 5, 320, 240, { ox: 20, oy: 10, s: 0.8 }, { ox: 90, oy: 30, s: 0.9 });
-    for (const o of [{ stages: 2 }, { flipHorizontal: true }, { cropPass: false }]) {
+    for (const o of [{ stages: 2 }, { flipHorizontal: true }, { cropPass: false }, { detectSize: 64 }]) {
       const tr = new PoseTracker(est, { tracking: false, smoothing: false, ...o });
       for (const f of seq) {
         const a = await tr.estimate(f.image, f.timestamp);
@@ -64,6 +64,12 @@ describe('PoseTracker', () => {
         expect(a.redetected).toBe(false);
       }
     }
+    // detectSize is not a no-op: pass 1 at 64 px frames the person differently on some frame
+    const moved = await Promise.all(seq.map(async (f) => {
+      const [a, b] = [await est.estimatePose(f.image), await est.estimatePose(f.image, { detectSize: 64 })];
+      return a.region.x !== b.region.x || a.region.width !== b.region.width;
+    }));
+    expect(moved).toContain(true);
   });
 
   it('small person panned and zoomed: tracking keeps PCK@0.2 above whole-frame mode', async () => {

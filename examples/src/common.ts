@@ -46,7 +46,7 @@ export function urlSettings(search = location.search) {
     overlay: bool('overlay') ?? DEMO_DEFAULTS.overlay,
     region: bool('crop') ?? DEMO_DEFAULTS.region,
     flipTest: bool('flip') ?? DEMO_DEFAULTS.flipTest,
-    /** image page: pass 1's input side (estimatePose's detectSize); default the model's */
+    /** pass 1's input side (estimatePose's and the tracker's detectSize); default the model's */
     detectSize: num('detect'),
     overlayJoint: p.get('joint') ?? DEMO_DEFAULTS.overlayJoint,
     stages: p.get('stages') === 'auto' ? ('auto' as const) : num('stages'),

@@ -74,6 +74,7 @@ function trackerOptions(): TrackerOptions {
     returnBeliefMaps: ui.overlay.checked,
     tracking: ui.tracking.checked,
     smoothing: ui.smoothing.checked,
+    ...(settings.detectSize !== undefined ? { detectSize: settings.detectSize } : {}),
     ...(autoStages() ? { budgetMs: Math.max(1, Number(ui.budget.value) || settings.budgetMs) } : { stages: stagesToRun() }),
   };
 }

@@ -2,7 +2,7 @@ import type { Keypoint } from '../decode/decode.js';
 import { personCrop } from '../estimator/crop.js';
 import { estimateOnCrop, graphConfigOf } from '../estimator/estimator.js';
 import type { BeliefMaps, PoseEstimator, PoseResult } from '../estimator/types.js';
-import { DEFAULT_ESTIMATE_OPTIONS, validateTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from '../options.js';
+import { DEFAULT_ESTIMATE_OPTIONS, modelLimits, validateTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from '../options.js';
 import type { PoseInput } from '../preprocess/input.js';
 import type { Roi } from '../preprocess/letterbox.js';
 import { cumulativeStageMacs, detectionStageMacs, StageBudget } from './budget.js';
@@ -71,14 +71,14 @@ export class PoseTracker {
 
   constructor(estimator: PoseEstimator, options: TrackerOptions = {}) {
     this.estimator = estimator;
-    this.options = Object.freeze(validateTrackerOptions(options, estimator.model.stages));
+    this.options = Object.freeze(validateTrackerOptions(options, modelLimits(estimator.model)));
     this.smoother = this.options.smoothing ? new KeypointSmoother(this.options.smoothing) : undefined;
     if (this.options.budgetMs !== undefined) {
       const { config, numMaps } = graphConfigOf(estimator);
       this.trackMacs = cumulativeStageMacs(config, numMaps);
-      // a detection runs estimatePose's defaults: pass 1 at the model's detectSize, then the crop
+      // a detection: pass 1 (estimatePose's default detectStages, at detectSize), then the crop
       this.detectMacs = this.options.cropPass
-        ? detectionStageMacs(this.trackMacs, DEFAULT_ESTIMATE_OPTIONS.detectStages, estimator.model.refine.detectSize, config.inputSize)
+        ? detectionStageMacs(this.trackMacs, DEFAULT_ESTIMATE_OPTIONS.detectStages, this.options.detectSize, config.inputSize)
         : this.trackMacs;
       this.budget = new StageBudget(this.trackMacs);
     }
@@ -156,7 +156,7 @@ export class PoseTracker {
     const t0 = now();
     const common = { flipHorizontal: o.flipHorizontal, returnBeliefMaps: o.returnBeliefMaps };
     const detect = () => this.timed(this.detectMacs, (stages) =>
-      this.estimator.estimatePose(frame, { ...common, stages, cropPass: o.cropPass }));
+      this.estimator.estimatePose(frame, { ...common, stages, cropPass: o.cropPass, detectSize: o.detectSize }));
 
     let result: PoseResult;
     let framing: TrackFraming;
