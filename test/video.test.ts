@@ -220,8 +220,10 @@ describe('PoseTracker', () => {
       }
     }
     const med = times.map(median);
-    console.log(`[video] median ms per tracked frame (320x240), k = 1..${T}: ${med.map((m) => m.toFixed(1)).join(', ')} (${times.map((t) => t.length).join(', ')} frames)`);
-    for (let k = 1; k < T; k++) expect(med[k]!).toBeGreaterThan(med[k - 1]!);
+    // the fastest frame of each k: the work itself, least disturbed by other load on the machine
+    const fastest = times.map((t) => Math.min(...t));
+    console.log(`[video] ms per tracked frame (320x240), k = 1..${T}: median ${med.map((m) => m.toFixed(1)).join(', ')}, fastest ${fastest.map((m) => m.toFixed(1)).join(', ')} (${times.map((t) => t.length).join(', ')} frames)`);
+    for (let k = 1; k < T; k++) expect(fastest[k]!).toBeGreaterThan(fastest[k - 1]!);
   });
 
   it('budgetMs: picks the stage per frame to fit and reports it', async () => {
