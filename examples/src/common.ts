@@ -79,11 +79,19 @@ export function taskQueue(): <T>(task: () => Promise<T>) => Promise<T> {
   };
 }
 
-/** The Model select: the bundled models, and the ?model= URL when it is another model; selects `current`. */
-export function fillModelSelect(select: HTMLSelectElement, current: string | undefined): void {
+/**
+ * The Model select: the bundled models, and the ?model= URL when it is another model; selects
+ * `settings.model`. Choosing one stores it in `settings` and calls `reload` (the page restarts its estimator).
+ */
+export function wireModelSelect(select: HTMLSelectElement, settings: { model: string | undefined }, reload: () => void): void {
+  const current = settings.model;
   const names: string[] = [...BUNDLED_MODEL_NAMES];
   if (current && !names.includes(current)) names.push(current);
   fillSelect(select, names.map((n) => [n, n]), current ?? BUNDLED_MODEL_NAMES[0]);
+  select.addEventListener('change', () => {
+    settings.model = select.value;
+    reload();
+  });
 }
 
 /** The controls and read-outs both pages have (same ids in index.html and image.html). */

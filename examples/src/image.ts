@@ -5,7 +5,7 @@
 import { type BackendName, type PoseEstimator, type PoseResult } from 'cpm-pose';
 import {
   $, BACKENDS, Messages, drawMapThumbnail, fillSelect, initDebug, jointColor, label, renderPose,
-  fillModelSelect, sharedControls, switchEstimator, taskQueue, urlSettings,
+  wireModelSelect, sharedControls, switchEstimator, taskQueue, urlSettings,
 } from './common';
 
 const debug = initDebug('image');
@@ -237,11 +237,7 @@ function init(): void {
     if (f) void loadFile(f);
   });
   ui.backend.addEventListener('change', () => void setBackend(ui.backend.value as BackendName));
-  fillModelSelect(ui.modelName, settings.model);
-  ui.modelName.addEventListener('change', () => {
-    settings.model = ui.modelName.value;
-    void setBackend(ui.backend.value as BackendName);
-  });
+  wireModelSelect(ui.modelName, settings, () => void setBackend(ui.backend.value as BackendName));
   ui.stages.addEventListener('change', () => {
     fillMapStages();
     void estimate();

@@ -10,7 +10,7 @@
 import { PoseTracker, type BackendName, type PoseEstimator, type TrackerOptions } from 'cpm-pose';
 import {
   $, BACKENDS, Messages, StageStrip, fillSelect, initDebug, label,
-  renderPose, fillModelSelect, sharedControls, switchEstimator, taskQueue, urlSettings, type ShownPose,
+  renderPose, wireModelSelect, sharedControls, switchEstimator, taskQueue, urlSettings, type ShownPose,
 } from './common';
 import { cameraProblem, cameraUnsupported } from './messages';
 import { greyThumb } from './thumb';
@@ -369,11 +369,7 @@ function init(): void {
   ui.start.addEventListener('click', () => void start());
   ui.stop.addEventListener('click', () => void stop());
   ui.backend.addEventListener('change', () => void setBackend(ui.backend.value as BackendName));
-  fillModelSelect(ui.modelName, settings.model);
-  ui.modelName.addEventListener('change', () => {
-    settings.model = ui.modelName.value;
-    void setBackend(ui.backend.value as BackendName);
-  });
+  wireModelSelect(ui.modelName, settings, () => void setBackend(ui.backend.value as BackendName));
   ui.threshold.addEventListener('input', () => {
     ui.thresholdValue.value = Number(ui.threshold.value).toFixed(2);
     redraw();
