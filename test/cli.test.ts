@@ -288,15 +288,16 @@ describe('options', () => {
     }
     // --flip-test: the library's flipTest result
     const flip = jsonLines(cli([PHOTOS[5]!, '-q', '--backend', 'cpu', '--stages', '1', '--flip-test']).stdout)[0]!;
+    const { data, info } = await sharp(PHOTOS[5]!).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const photo = { data, width: info.width, height: info.height, channels: 3 as const };
     const e = await createEstimator({ backend: 'cpu' });
     try {
-      const { data, info } = await sharp(PHOTOS[5]!).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-      const want = await e.estimatePose({ data, width: info.width, height: info.height, channels: 3 }, { stages: 1, flipTest: true });
+      const want = await e.estimatePose(photo, { stages: 1, flipTest: true });
       for (let j = 0; j < 14; j++) expect(Math.abs(flip.keypoints[j]!.x - want.keypoints[j]!.x)).toBeLessThan(0.05);
       expect(flip.keypoints.map((k) => k.x)).not.toEqual(cpu.keypoints.map((k) => k.x));
       // --detect-size: the library's detectSize result (pass 1 at 96 px frames the person differently)
       const small = jsonLines(cli([PHOTOS[5]!, '-q', '--backend', 'cpu', '--stages', '1', '--detect-size', '96']).stdout)[0]!;
-      const wantSmall = await e.estimatePose({ data, width: info.width, height: info.height, channels: 3 }, { stages: 1, detectSize: 96 });
+      const wantSmall = await e.estimatePose(photo, { stages: 1, detectSize: 96 });
       for (let j = 0; j < 14; j++) expect(Math.abs(small.keypoints[j]!.x - wantSmall.keypoints[j]!.x)).toBeLessThan(0.05);
       expect(small.keypoints.map((k) => k.x)).not.toEqual(cpu.keypoints.map((k) => k.x));
     } finally {
@@ -306,8 +307,7 @@ describe('options', () => {
     const fast = jsonLines(cli([PHOTOS[5]!, '-q', '--backend', 'cpu', '--stages', '1', '--model', 'cpm-lite-fast']).stdout)[0]!;
     const ef = await createEstimator({ backend: 'cpu', model: 'cpm-lite-fast' });
     try {
-      const { data, info } = await sharp(PHOTOS[5]!).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-      const want = await ef.estimatePose({ data, width: info.width, height: info.height, channels: 3 }, { stages: 1 });
+      const want = await ef.estimatePose(photo, { stages: 1 });
       for (let j = 0; j < 14; j++) expect(Math.abs(fast.keypoints[j]!.x - want.keypoints[j]!.x)).toBeLessThan(0.05);
       expect(fast.keypoints.map((k) => k.x)).not.toEqual(cpu.keypoints.map((k) => k.x));
     } finally {
