@@ -47,10 +47,35 @@ def stage_loss(maps, dist, valid, background, background_weight):
     return joint_loss + background_weight * bg
 
 
-def cpm_loss(all_maps, joints_px, stride, sigma, background_weight, intermediate=True):
-    """Sum of per-stage losses (intermediate supervision), or the last stage's only."""
+def teacher_beliefs(maps, flipped_maps=None, flip_perm=None):
+    """A teacher's last-stage logits -> (joint distributions (N,J,h*w), background probability (N,1,h,w)).
+
+    With flipped_maps (the teacher's logits for the mirrored input), the two views are averaged after
+    mirroring the second back and swapping its left/right maps (flip_perm: joint -> its mirror joint)."""
+    n, c, h, w = maps.shape
+    dist = F.softmax(maps[:, :-1].flatten(2), dim=-1)
+    bg = torch.sigmoid(maps[:, -1:])
+    if flipped_maps is not None:
+        back = flipped_maps.flip(-1)
+        dist = 0.5 * (dist + F.softmax(back[:, :-1][:, flip_perm].flatten(2), dim=-1))
+        bg = 0.5 * (bg + torch.sigmoid(back[:, -1:]))
+    return dist, bg
+
+
+def cpm_loss(all_maps, joints_px, stride, sigma, background_weight, intermediate=True, teacher=None,
+             teacher_weight=0.0):
+    """Sum of per-stage losses (intermediate supervision), or the last stage's only.
+
+    teacher: (distributions, background) from teacher_beliefs; every stage's target becomes
+    (1 - teacher_weight) * labels + teacher_weight * teacher (distillation). Joints without a label stay
+    masked: the teacher only reshapes the target of a labelled joint, it does not invent one.
+    """
     _, _, h, w = all_maps[-1].shape
     dist, valid, background = make_targets(joints_px, stride, h, w, sigma)
+    if teacher is not None and teacher_weight > 0:
+        t_dist, t_bg = teacher
+        dist = (1 - teacher_weight) * dist + teacher_weight * t_dist * valid.unsqueeze(-1)
+        background = (1 - teacher_weight) * background + teacher_weight * t_bg
     used = all_maps if intermediate else all_maps[-1:]
     losses = [stage_loss(m, dist, valid, background, background_weight) for m in used]
     return sum(losses), [l.detach() for l in losses]

@@ -3,6 +3,8 @@
   /usr/bin/python3 -m training.cpm.train --config training/configs/cpm-lite.json --out runs/cpm-lite
   ... --resume runs/cpm-lite/last.pt        continue an interrupted run
   ... --init models/cpm-lite                start from shipped weights (a later session)
+  ... --teacher models/cpm-lite             distil: every stage's target mixes the labels with the teacher's
+                                            beliefs on the same augmented batch (config train.distill)
 
 Writes to --out: log.csv (per epoch), curve.png, last.pt, best.pt (by validation PCK@0.2 of the EMA
 weights over the limb joints).
@@ -25,7 +27,7 @@ from .data import REPO_ROOT, build_cache, exclude_records, load_split
 from .grow import grow
 from .model import CPM, PREPROCESS, count_macs, normalise
 from .prune import is_narrower, prune
-from .targets import cpm_loss, decode, pck
+from .targets import cpm_loss, decode, pck, teacher_beliefs
 
 LIMBS = ["right_ankle", "right_knee", "right_hip", "left_hip", "left_knee", "left_ankle", "right_wrist",
          "right_elbow", "right_shoulder", "left_shoulder", "left_elbow", "left_wrist"]
@@ -136,10 +138,9 @@ def evaluate(model, data, cfg, stages=None):
     return summary
 
 
-def init_from(model, source, num_joints):
-    """Start from earlier weights: a checkpoint (best.pt: its EMA weights, batch-norm intact) or a shipped
-    model folder (batch-norm folded). A config that only widens layers is grown from the smaller model; one
-    that only narrows them is pruned from the larger one (its most important channels, then fine-tuned)."""
+def load_model(source, num_joints):
+    """A checkpoint (best.pt / last.pt: its EMA weights, batch-norm intact) or a shipped model folder
+    (batch-norm folded)."""
     if source.endswith(".pt"):
         ck = torch.load(source)
         src = CPM(ck["config"]["model"], num_joints)
@@ -148,7 +149,62 @@ def init_from(model, source, num_joints):
         from .export import load_into
         with open(os.path.join(source, "model.json")) as f:
             src = CPM(json.load(f)["config"], num_joints)
-        load_into(src, source)
+        with torch.no_grad():
+            load_into(src, source)
+    return src
+
+
+@torch.no_grad()
+def restore_batch_norm(model, batches):
+    """A shipped model loads as convolution + identity batch-norm + bias (export folded the statistics away).
+    Train-mode batch-norm would then renormalise every layer by its batch statistics and change what the
+    network computes. Give each batch-norm the statistics of its input over a few batches instead (running
+    mean/var = mean/var, gamma = std, beta = mean + bias): the same function in eval mode, nearly the same
+    in train mode."""
+    model.eval()
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    sums = {bn: [0.0, 0.0, 0] for bn in bns}
+
+    def hook(bn, inputs):
+        x = inputs[0].double()
+        s = sums[bn]
+        s[0] = s[0] + x.sum((0, 2, 3))
+        s[1] = s[1] + (x * x).sum((0, 2, 3))
+        s[2] += x.numel() // x.shape[1]
+
+    handles = [bn.register_forward_pre_hook(hook) for bn in bns]
+    for x in batches:
+        model(x)
+    for h in handles:
+        h.remove()
+    for bn in bns:  # the layer computes x * a + c; keep that with the new statistics
+        total, squares, n = sums[bn]
+        mean = total / n
+        var = (squares / n - mean * mean).clamp_min(1e-6)
+        a = bn.weight.double() / torch.sqrt(bn.running_var.double() + bn.eps)
+        c = bn.bias.double() - bn.running_mean.double() * a
+        bn.weight.copy_((a * torch.sqrt(var + bn.eps)).float())
+        bn.bias.copy_((c + a * mean).float())
+        bn.running_mean.copy_(mean.float())
+        bn.running_var.copy_(var.float())
+
+
+def calibration_batches(data, cfg, count=8, batch=32):
+    """A few augmented training batches (own generator: the run's random stream is untouched)."""
+    gen = torch.Generator().manual_seed(cfg["train"]["seed"] + 1)
+    n = len(data.train[0])
+    for _ in range(count):
+        idx = np.sort(torch.randperm(n, generator=gen)[:batch].numpy())
+        x, _ = make_batch(data.train[0], data.train[1], idx, data.spec, cfg["model"]["inputSize"],
+                          cfg["train"]["augment"], gen)
+        yield normalise(x, PREPROCESS)
+
+
+def init_from(model, source, num_joints):
+    """Start from earlier weights (see load_model). A config that only widens layers is grown from the
+    smaller model; one that only narrows them is pruned from the larger one (its most important channels,
+    then fine-tuned)."""
+    src = load_model(source, num_joints)
     if src.cfg == model.cfg:
         model.load_state_dict(src.state_dict())
     elif is_narrower(src.cfg, model.cfg):
@@ -217,6 +273,7 @@ def main(argv=None):
     ap.add_argument("--out", required=True)
     ap.add_argument("--resume", help="checkpoint (last.pt) to continue from")
     ap.add_argument("--init", help="model folder (model.json + weights) or checkpoint (best.pt) to start from")
+    ap.add_argument("--teacher", help="model folder or checkpoint to distil from (train.distill: weight, flip)")
     ap.add_argument("--set", action="append", default=[], help="override a config value: train.epochs=3")
     ap.add_argument("--limit", type=int, help="use only this many training images (smoke runs)")
     ap.add_argument("--max-steps", type=int, help="stop after this many steps")
@@ -244,7 +301,17 @@ def main(argv=None):
           f"{count_macs(cfg['model'], data.spec.num_joints) / 1e6:.0f} M multiply-adds per frame", flush=True)
     if args.init:
         init_from(model, args.init, data.spec.num_joints)
+        if not args.init.endswith(".pt"):
+            restore_batch_norm(model, calibration_batches(data, cfg))
         print(f"initialised from {args.init}", flush=True)
+    teacher, distill = None, tcfg.get("distill", {"weight": 0.5, "flip": True})
+    if args.teacher:
+        teacher = load_model(args.teacher, data.spec.num_joints).eval().to(memory_format=torch.channels_last)
+        for p in teacher.parameters():
+            p.requires_grad_(False)
+        assert teacher.stride == model.stride, "teacher and student must share the output grid"
+        print(f"distilling from {args.teacher} (weight {distill['weight']}, flip {distill.get('flip', False)})",
+              flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg["lr"], weight_decay=tcfg["weight_decay"])
     ema = EMA(model, tcfg["ema_decay"])
     n_train = len(data.train[0])
@@ -288,9 +355,14 @@ def main(argv=None):
             lr = lr_at(step, total, tcfg["lr"])
             for g in opt.param_groups:
                 g["lr"] = lr
+            soft = None
+            if teacher is not None:
+                with torch.no_grad():  # the teacher's beliefs on the very same augmented batch
+                    flipped = teacher(x.flip(-1))[-1] if distill.get("flip") else None
+                    soft = teacher_beliefs(teacher(x)[-1], flipped, data.spec.flip_perm)
             maps = model(x)
             loss, per_stage = cpm_loss(maps, j, model.stride, tcfg["sigma"], tcfg["background_weight"],
-                                       tcfg["intermediate_supervision"])
+                                       tcfg["intermediate_supervision"], soft, distill["weight"] if soft is not None else 0.0)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -1,5 +1,6 @@
 """Unit tests of the training pipeline: flip swap, augmentation geometry, targets, loss masking, decoder,
 batch-norm folding and export round trip."""
+import copy
 import math
 import os
 import sys
@@ -16,7 +17,8 @@ from training.cpm.export import load_into, read_weights, write_model  # noqa: E4
 from training.cpm.label_check import opposed_pairs  # noqa: E402
 from training.cpm.data import exclude_records  # noqa: E402
 from training.cpm.model import CPM  # noqa: E402
-from training.cpm.targets import cpm_loss, decode, make_targets, pck, stage_loss  # noqa: E402
+from training.cpm.targets import cpm_loss, decode, make_targets, pck, stage_loss, teacher_beliefs  # noqa: E402
+from training.cpm.train import restore_batch_norm  # noqa: E402
 
 NAMES = ["left_hand", "right_hand", "nose"]
 COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
@@ -117,6 +119,61 @@ def test_intermediate_supervision_sums_stage_losses():
     assert total.item() == pytest.approx(sum(p.item() for p in per))
     assert last.item() == pytest.approx(per[1].item())
     assert len(per_last) == 1
+
+
+def test_distillation_mixes_teacher_beliefs_into_labelled_targets_only():
+    joints = torch.tensor([[[18.0, 10.0, 1.0], [6.0, 6.0, 0.0]]])
+    maps = [torch.randn(1, 3, 8, 8)]
+    teacher = torch.randn(1, 3, 8, 8) * 3
+    soft = teacher_beliefs(teacher)
+    assert soft[0].shape == (1, 2, 64) and torch.allclose(soft[0].sum(-1), torch.ones(1, 2))
+    labels, _ = cpm_loss(maps, joints, 4, 1.0, 0.1)
+    assert cpm_loss(maps, joints, 4, 1.0, 0.1, teacher=soft, teacher_weight=0.0)[0].item() == pytest.approx(labels.item())
+    # weight 1: the student that outputs the teacher's logits has no joint loss (cross-entropy minus entropy)
+    only_teacher, _ = cpm_loss([teacher], joints, 4, 1.0, 0.0, teacher=soft, teacher_weight=1.0)
+    assert only_teacher.item() == pytest.approx(0.0, abs=1e-5)
+    # the unannotated joint stays masked: its map does not change the loss
+    other = teacher.clone()
+    other[0, 1] = torch.randn(8, 8) * 5
+    assert cpm_loss([other], joints, 4, 1.0, 0.0, teacher=soft, teacher_weight=1.0)[0].item() == pytest.approx(0.0, abs=1e-5)
+
+
+def test_flipped_teacher_view_is_mirrored_back_with_sides_swapped():
+    maps = torch.randn(2, 4, 8, 8)  # joints: left, right, nose; background
+    perm = [1, 0, 2]
+    mirrored = maps.flip(-1)[:, [1, 0, 2, 3]]  # what the teacher says about the mirrored input, if consistent
+    dist, bg = teacher_beliefs(maps, mirrored, perm)
+    plain_dist, plain_bg = teacher_beliefs(maps)
+    assert torch.allclose(dist, plain_dist, atol=1e-6) and torch.allclose(bg, plain_bg, atol=1e-6)
+    unequal, _ = teacher_beliefs(maps, torch.randn(2, 4, 8, 8), perm)
+    assert not torch.allclose(unequal, plain_dist)
+
+
+def test_restoring_batch_norm_keeps_a_folded_model_s_function_in_both_modes(tmp_path):
+    cfg = {"inputSize": 32, "backbone": [{"filters": 4, "kernel": 3, "dilation": 1, "pool": 2}] * 2
+           + [{"filters": 6, "kernel": 3, "dilation": 1, "pool": 1}] * 3,
+           "stage1Hidden": 8, "refineLayers": [{"filters": 5, "kernel": 3, "dilation": 2}], "refineHidden": 6,
+           "stages": 2}
+    torch.manual_seed(1)
+    model = CPM(cfg, 3)
+    for m in model.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.normal_(m.weight, std=0.3)
+    model.eval()
+    spec = {"joint_names": NAMES, "flip_pairs": [["left_hand", "right_hand"]], "skeleton": [["nose", "left_hand"]]}
+    write_model(model, spec, str(tmp_path), "t")
+    folded = CPM(cfg, 3).eval()
+    with torch.no_grad():
+        load_into(folded, str(tmp_path))
+    x = torch.randn(16, 3, 32, 32)
+    with torch.no_grad():
+        before = folded(x)[-1]
+        renormalised = copy.deepcopy(folded).train()(x)[-1]  # what training would see without the restore
+    assert (renormalised - before).abs().max().item() > 0.1
+    restore_batch_norm(folded, [x])
+    with torch.no_grad():
+        assert (folded.eval()(x)[-1] - before).abs().max().item() < 1e-3
+        assert (folded.train()(x)[-1] - before).abs().max().item() < 1e-3  # same batch: its statistics
 
 
 def test_decoder_recovers_sub_pixel_peaks():
