@@ -106,14 +106,16 @@ const configs: Config[] = [];
 for (const m of cpmModels) {
   const est = await createEstimator({ model: m.dir, backend: 'wasm' });
   estimators.push(est);
-  // the default model: every stage count, all stages with the test-time flip, and all stages with
-  // pass 1 at another side: the full input side if the model's detectSize is smaller, else 3/4 of it
+  // the default model: every stage count, all stages with the test-time flip, with a second crop
+  // pass (and both), and all stages with pass 1 at another side: the full input side if the model's detectSize is smaller, else 3/4 of it
   const { inputSize, stride, refine } = est.model;
   const otherDetectSize = refine.detectSize !== inputSize ? inputSize : Math.round((0.75 * inputSize) / stride) * stride;
   const variants: EstimateOptions[] = m.isDefault
     ? [
       ...Array.from({ length: m.stages }, (_, i) => ({ stages: i + 1 })),
       { stages: m.stages, flipTest: true },
+      { stages: m.stages, refinePasses: 2 },
+      { stages: m.stages, refinePasses: 2, flipTest: true },
       { stages: m.stages, detectSize: otherDetectSize },
     ]
     : [{ stages: m.stages }];
@@ -121,9 +123,10 @@ for (const m of cpmModels) {
     const k = options.stages!;
     const flip = options.flipTest === true;
     const d = options.detectSize;
-    const suffix = `${flip ? ', flipTest' : ''}${d !== undefined ? `, detectSize ${d}` : ''}`;
+    const rp = options.refinePasses;
+    const suffix = `${rp !== undefined ? `, refinePasses ${rp}` : ''}${flip ? ', flipTest' : ''}${d !== undefined ? `, detectSize ${d}` : ''}`;
     configs.push({
-      id: `${m.name}@${k}${flip ? '+flipTest' : ''}${d !== undefined ? `+detect${d}` : ''}`,
+      id: `${m.name}@${k}${rp !== undefined ? `+refine${rp}` : ''}${flip ? '+flipTest' : ''}${d !== undefined ? `+detect${d}` : ''}`,
       kind: 'cpm',
       model: m.name,
       label: m.isDefault ? `${m.name}, ${k} of ${m.stages} stages${suffix}` : m.name,

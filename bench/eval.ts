@@ -1,6 +1,6 @@
 /**
  * npm run eval -- --data ../shared/data/lspet --split val [--model models/cpm-lite] [--stages k] [--detect-stages k]
- *                 [--detect-size px] [--flip-test] [--backend wasm] [--limit N] [--json out.json]
+ *                 [--detect-size px] [--refine-passes n] [--flip-test] [--backend wasm] [--limit N] [--json out.json]
  *
  * Runs the library's estimatePose (Node, whole photos, default per-call options) on an LSPET split
  * and prints PCK@0.2 and @0.1 per joint, the mean over the 12 limb joints, the median ms per call, and
@@ -16,7 +16,7 @@ import { evaluate, loadLspet, progress, selectSplit, type Split } from './lspet.
 import { errorTable, pckTable, pct } from './pck.js';
 import { quantile } from './timing.js';
 
-const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--detect-stages k] [--detect-size px] [--flip-test] [--backend wasm|cpu|webgl|auto] [--limit N] [--json out.json]';
+const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--detect-stages k] [--detect-size px] [--refine-passes n] [--flip-test] [--backend wasm|cpu|webgl|auto] [--limit N] [--json out.json]';
 
 const { fail, help, positiveInt } = scriptArgs(USAGE);
 
@@ -28,6 +28,7 @@ const { values: a } = parseArgs({
     stages: { type: 'string' },
     'detect-stages': { type: 'string' },
     'detect-size': { type: 'string' },
+    'refine-passes': { type: 'string' },
     'flip-test': { type: 'boolean', default: false },
     backend: { type: 'string', default: 'wasm' },
     limit: { type: 'string' },
@@ -42,6 +43,7 @@ const limit = positiveInt(a.limit, 'limit');
 const stages = positiveInt(a.stages, 'stages');
 const detectStages = positiveInt(a['detect-stages'], 'detect-stages');
 const detectSize = positiveInt(a['detect-size'], 'detect-size');
+const refinePasses = positiveInt(a['refine-passes'], 'refine-passes');
 
 const data = loadLspet(path.resolve(a.data!));
 const records = selectSplit(data, a.split as Split, limit);
@@ -53,6 +55,7 @@ const options: EstimateOptions = {
   ...(stages !== undefined ? { stages } : {}),
   ...(detectStages !== undefined ? { detectStages } : {}),
   ...(detectSize !== undefined ? { detectSize } : {}),
+  ...(refinePasses !== undefined ? { refinePasses } : {}),
   ...(a['flip-test'] ? { flipTest: true } : {}),
 };
 const resolvedDetectSize = options.detectSize ?? estimator.model.refine.detectSize;
@@ -63,6 +66,7 @@ const { pck, ms } = run;
 const stageText = `${options.stages ?? estimator.model.stages} of ${estimator.model.stages} stages`
   + (detectStages !== undefined ? `, detectStages ${detectStages}` : '')
   + `, detectSize ${resolvedDetectSize}`
+  + (refinePasses !== undefined ? `, refinePasses ${refinePasses}` : '')
   + (options.flipTest ? ', flipTest' : '');
 console.log(`model ${estimator.model.name} (${estimator.model.source ?? 'bundled'}), ${stageText}, backend ${estimator.backend}`);
 console.log(`${a.split} split of ${data.dir}: ${records.length} photos, ${pck.images} with a torso diameter (${pck.skipped} skipped)\n`);
@@ -80,6 +84,7 @@ if (a.json) {
     stages: options.stages ?? estimator.model.stages,
     ...(detectStages !== undefined ? { detectStages } : {}),
     detectSize: resolvedDetectSize,
+    refinePasses: options.refinePasses ?? 1,
     flipTest: options.flipTest === true,
     backend: estimator.backend,
     split: a.split,

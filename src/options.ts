@@ -50,6 +50,13 @@ export interface EstimateOptions {
    */
   detectSize?: number;
   /**
+   * Crop passes of two-pass inference (1 to 3): each after the first re-frames the person around the
+   * previous crop pass's keypoints, which frame the person better than pass 1's. Only the last one
+   * has flipTest and belief maps. More accurate for one more pass each (README, "The shipped
+   * models"). Applies with cropPass and no roi. Default 1.
+   */
+  refinePasses?: number;
+  /**
    * Test-time flip: the final pass also runs on the mirror image of its input (in the same batch)
    * and each stage's maps are averaged with the mirror's, flipped back with left and right swapped.
    * More accurate (docs/BENCHMARKS.md), at the cost of a second final pass. Default false.
@@ -73,6 +80,7 @@ export interface ResolvedEstimateOptions {
   cropPass: boolean;
   detectStages: number;
   detectSize: number;
+  refinePasses: number;
   flipTest: boolean;
   returnBeliefMaps: boolean;
 }
@@ -92,9 +100,13 @@ export const DEFAULT_ESTIMATE_OPTIONS: Readonly<Omit<ResolvedEstimateOptions, 's
   cropPass: true,
   detectStages: 2,
   detectSize: undefined,
+  refinePasses: 1,
   flipTest: false,
   returnBeliefMaps: false,
 });
+
+/** Largest refinePasses accepted: a fourth crop pass measured no better than the third. */
+export const MAX_REFINE_PASSES = 3;
 
 const ESTIMATOR_KEYS = Object.keys(DEFAULT_ESTIMATOR_OPTIONS);
 const ESTIMATE_KEYS = Object.keys(DEFAULT_ESTIMATE_OPTIONS);
@@ -210,6 +222,12 @@ export function validateEstimateOptions(options: unknown, model: ModelLimits): R
     r.detectStages = o.detectStages as number;
   }
   if (o.detectSize !== undefined) r.detectSize = checkDetectSize(o.detectSize, model);
+  if (o.refinePasses !== undefined) {
+    if (!Number.isInteger(o.refinePasses) || (o.refinePasses as number) < 1 || (o.refinePasses as number) > MAX_REFINE_PASSES) {
+      throw invalid(`refinePasses must be an integer from 1 to ${MAX_REFINE_PASSES}, got ${JSON.stringify(o.refinePasses)}`);
+    }
+    r.refinePasses = o.refinePasses as number;
+  }
   for (const key of ['flipHorizontal', 'cropPass', 'flipTest', 'returnBeliefMaps'] as const) {
     if (o[key] !== undefined) {
       if (typeof o[key] !== 'boolean') throw invalid(`${key} must be true or false, got ${JSON.stringify(o[key])}`);

@@ -253,7 +253,7 @@ describe('options', () => {
   it('--help documents every option and exits 0', () => {
     const r = cli(['--help']);
     expect(r.status).toBe(0);
-    for (const o of ['--out', '--json', '--format', '--draw', '--model', '--backend', '--stages', '--detect-size', '--flip-test', '--min-score', '--recursive', '--quiet', '--help', 'Exit codes']) {
+    for (const o of ['--out', '--json', '--format', '--draw', '--model', '--backend', '--stages', '--detect-size', '--refine-passes', '--flip-test', '--min-score', '--recursive', '--quiet', '--help', 'Exit codes']) {
       expect(r.stdout).toContain(o);
     }
   });
@@ -268,6 +268,7 @@ describe('options', () => {
     [['x.jpg', '--model', 'no-such-model'], /bundled: cpm-lite/],
     [[PHOTOS[0]!, '--stages', '9'], /--stages 9: the model "cpm-lite" has \d stages/],
     [['x.jpg', '--detect-size', '9.5'], /--detect-size must be a whole number of pixels, got "9.5"/],
+    [['x.jpg', '--refine-passes', '4'], /--refine-passes must be a whole number from 1 to 3, got "4"/],
     [[PHOTOS[0]!, '--detect-size', '98'], /--detect-size for the model "cpm-lite" must be a multiple of the model's stride \(4\) from 32 to 512, got 98/],
   ])('usage error %j: exit 2, one message and a pointer to --help', (args, message) => {
     const r = cli(args as string[]);
@@ -277,6 +278,20 @@ describe('options', () => {
     expect(errs).toHaveLength(2);
     expect(errs[0]).toMatch(message as RegExp);
     expect(errs[1]).toBe('Run cpm-pose --help for usage.');
+  });
+
+  it('--refine-passes gives the library\'s refinePasses result', async () => {
+    const once = jsonLines(cli([PHOTOS[5]!, '-q', '--stages', '1']).stdout)[0]!;
+    const refined = jsonLines(cli([PHOTOS[5]!, '-q', '--stages', '1', '--refine-passes', '2']).stdout)[0]!;
+    const { data, info } = await sharp(PHOTOS[5]!).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const e = await createEstimator({ backend: 'wasm' });
+    try {
+      const want = await e.estimatePose({ data, width: info.width, height: info.height, channels: 3 }, { stages: 1, refinePasses: 2 });
+      for (let j = 0; j < 14; j++) expect(Math.abs(refined.keypoints[j]!.x - want.keypoints[j]!.x)).toBeLessThan(0.05);
+      expect(refined.keypoints.map((k) => k.x)).not.toEqual(once.keypoints.map((k) => k.x));
+    } finally {
+      e.dispose();
+    }
   });
 
   it('--model takes a bundled name or a model folder; --backend cpu, --stages, --flip-test and --detect-size run', async () => {

@@ -5,6 +5,7 @@ import { PoseError } from '../src/errors.js';
 import { LSP_JOINTS } from '../src/weights/random.js';
 import { writeModelFiles } from '../src/weights/save.js';
 import { personCrop } from '../src/estimator/crop.js';
+import { estimateOnCrop } from '../src/estimator/estimator.js';
 import { roundRoi } from '../src/preprocess/letterbox.js';
 import { createRandomModel } from '../src/weights/random.js';
 import { lspetImage, syntheticImage, tempDir, tinyModel, TINY_CONFIG, writeTempModel } from './helpers.js';
@@ -223,6 +224,25 @@ describe('estimatePose', () => {
     expect(capped.region).toEqual(await cropFrom(1));
   });
 
+  it('refinePasses: each crop pass after the first re-frames the person around the one before', async () => {
+    expect(DEFAULT_ESTIMATE_OPTIONS.refinePasses).toBe(1);
+    const two = await est.estimatePose(photo);
+    const reframed = await estimateOnCrop(est, photo, personCrop(two.keypoints, photo.width, photo.height, est.model.refine));
+    const three = await est.estimatePose(photo, { refinePasses: 2 });
+    expect(three.keypoints).toEqual(reframed.keypoints);
+    expect(three.region).toEqual(reframed.region);
+    expect(three.region).not.toEqual(two.region);
+    const four = await est.estimatePose(photo, { refinePasses: 3, stages: 2, flipTest: true, returnBeliefMaps: true });
+    const again = await estimateOnCrop(est, photo, personCrop(
+      (await estimateOnCrop(est, photo, personCrop((await est.estimatePose(photo, { stages: 2 })).keypoints, photo.width, photo.height, est.model.refine), { stages: 2 })).keypoints,
+      photo.width, photo.height, est.model.refine), { stages: 2, flipTest: true, returnBeliefMaps: true });
+    expect(four).toEqual(again); // flipTest and belief maps: the last pass only
+    // one pass (a roi, or cropPass false) stays one pass
+    const roi = { x: 5, y: 5, width: 60, height: 50 };
+    expect(await est.estimatePose(photo, { roi, refinePasses: 3 })).toEqual(await est.estimatePose(photo, { roi }));
+    expect(await est.estimatePose(photo, { cropPass: false, refinePasses: 2 })).toEqual(await est.estimatePose(photo, { cropPass: false }));
+  });
+
   it('two-pass reads refine from model.json', async () => {
     const dir = await writeTempModel(createRandomModel({ config: TINY_CONFIG, name: 'tiny-refine', seed: 11, refine: { margin: 3, minSide: 0.9 } }), 'refine');
     const e = await createEstimator({ model: dir, backend: 'cpu' });
@@ -254,7 +274,7 @@ describe('estimatePose', () => {
     const img = syntheticImage(90, 70);
     await est.estimatePose(img);
     const before = tf.memory().numTensors;
-    const options = [{}, { stages: 1 }, { flipHorizontal: true, returnBeliefMaps: true }, { roi: { x: 5, y: 5, width: 50, height: 40 } }, { cropPass: false }, { flipTest: true, returnBeliefMaps: true }, { detectSize: 48 }];
+    const options = [{}, { stages: 1 }, { flipHorizontal: true, returnBeliefMaps: true }, { roi: { x: 5, y: 5, width: 50, height: 40 } }, { cropPass: false }, { flipTest: true, returnBeliefMaps: true }, { detectSize: 48 }, { refinePasses: 3, flipTest: true }];
     for (let i = 0; i < 200; i++) await est.estimatePose(img, options[i % options.length]);
     // failing calls do not leak either
     for (let i = 0; i < 5; i++) await codeOf(est.estimatePose({ data: new Uint8Array(7), width: 2, height: 2 }));
@@ -306,8 +326,9 @@ describe('errors', () => {
     const img = syntheticImage(20, 20);
     await expect(est.estimatePose(img, { stages: 4 })).rejects.toThrow(/stages must be an integer from 1 to 3, got 4/);
     await expect(est.estimatePose(img, { detectSize: 34 })).rejects.toThrow(/detectSize must be a multiple of the model's stride \(4\) from 32 to 512, got 34/);
+    await expect(est.estimatePose(img, { refinePasses: 4 })).rejects.toThrow(/refinePasses must be an integer from 1 to 3, got 4/);
     await expect(est.estimatePose(img, { stage: 2 } as never)).rejects.toThrow(/unknown estimatePose option "stage" \(did you mean "stages"\?\)/);
-    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { flipTest: 'yes' }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { detectSize: 30 }, { detectSize: 16 }, { detectSize: 516 }, { detectSize: 34 }, { detectSize: '64' }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
+    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { flipTest: 'yes' }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { detectSize: 30 }, { detectSize: 16 }, { detectSize: 516 }, { detectSize: 34 }, { detectSize: '64' }, { refinePasses: 0 }, { refinePasses: 4 }, { refinePasses: 1.5 }, { refinePasses: '2' }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
       expect(await codeOf(est.estimatePose(img, bad as never))).toBe('INVALID_OPTION');
     }
   });

@@ -15,6 +15,7 @@ const ui = {
   file: $<HTMLInputElement>('file'),
   flipTest: $<HTMLInputElement>('flip-test'),
   detectSize: $<HTMLSelectElement>('detect-size'),
+  refinePasses: $<HTMLSelectElement>('refine-passes'),
   drop: $('drop'),
   scores: $('scores'),
   grid: $('grid'),
@@ -90,6 +91,7 @@ async function estimate(): Promise<void> {
     pose = await est.estimatePose(img, {
       stages: Number(ui.stages.value) || est.model.stages, flipTest: ui.flipTest.checked, returnBeliefMaps: true,
       detectSize: Number(ui.detectSize.value) || est.model.refine.detectSize,
+      refinePasses: Number(ui.refinePasses.value) || 1,
     });
     const ms = performance.now() - t0;
     ui.ms.textContent = ms.toFixed(0);
@@ -219,6 +221,8 @@ function init(): void {
   ui.flipTest.checked = settings.flipTest;
   ui.flipTest.addEventListener('change', () => void estimate());
   ui.detectSize.addEventListener('change', () => void estimate());
+  if (settings.refinePasses !== undefined) ui.refinePasses.value = String(settings.refinePasses);
+  ui.refinePasses.addEventListener('change', () => void estimate());
   ui.threshold.value = String(settings.threshold);
   ui.thresholdValue.value = Number(ui.threshold.value).toFixed(2);
   ui.file.addEventListener('change', () => {

@@ -2,6 +2,7 @@
  * Command-line arguments: parsed and checked here, once. Anything wrong is a UsageError (exit code 2).
  */
 import { parseArgs } from 'node:util';
+import { MAX_REFINE_PASSES } from '../options.js';
 
 export type JsonFormat = 'jsonl' | 'array';
 
@@ -21,6 +22,8 @@ export interface CliOptions {
   stages: number | undefined;
   /** pass 1's input side (estimatePose's detectSize); undefined: the model's */
   detectSize: number | undefined;
+  /** estimatePose's refinePasses: crop passes after the first pass; undefined: 1 */
+  refinePasses: number | undefined;
   /** estimatePose's flipTest: also run the final pass on the mirror image and average */
   flipTest: boolean;
   minScore: number;
@@ -54,6 +57,7 @@ const SPEC = {
   backend: { type: 'string', short: 'b' },
   stages: { type: 'string', short: 'k' },
   'detect-size': { type: 'string' },
+  'refine-passes': { type: 'string' },
   'flip-test': { type: 'boolean', short: 'f' },
   'min-score': { type: 'string', short: 's' },
   recursive: { type: 'boolean', short: 'r' },
@@ -87,6 +91,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     backend: CLI_DEFAULTS.backend,
     stages: undefined,
     detectSize: undefined,
+    refinePasses: undefined,
     flipTest: v['flip-test'] ?? false,
     minScore: CLI_DEFAULTS.minScore,
     recursive: v.recursive ?? false,
@@ -133,6 +138,13 @@ export function parseCliArgs(argv: string[]): CliOptions {
     if (!/^\d+$/.test(v['detect-size']) || !Number.isInteger(n) || n < 1) throw new UsageError(`--detect-size must be a whole number of pixels, got "${v['detect-size']}"`);
     opts.detectSize = n;
   }
+  if (v['refine-passes'] !== undefined) {
+    const n = Number(v['refine-passes']);
+    if (!/^\d+$/.test(v['refine-passes']) || n < 1 || n > MAX_REFINE_PASSES) {
+      throw new UsageError(`--refine-passes must be a whole number from 1 to ${MAX_REFINE_PASSES}, got "${v['refine-passes']}"`);
+    }
+    opts.refinePasses = n;
+  }
   if (v['min-score'] !== undefined) {
     const s = Number(v['min-score']);
     if (v['min-score'].trim() === '' || !Number.isFinite(s) || s < 0 || s > 1) {
@@ -169,6 +181,9 @@ Options:
                     input side of the first pass, which only finds the person: smaller is
                     faster and frames the person less well; a multiple of the model's stride
                     (cpm-lite: 4) from 32 to 512 (default: the model's, cpm-lite 128)
+      --refine-passes N
+                    crop passes, 1 to ${MAX_REFINE_PASSES}: each after the first re-frames the person around
+                    the last one's keypoints; more accurate, one more pass each (default: 1)
   -f, --flip-test   also run the final pass on the mirror image and average the two:
                     more accurate, slower (default: off)
   -s, --min-score S leave out keypoints scoring below S, 0..1, from the JSON and the drawing (default: ${CLI_DEFAULTS.minScore})

@@ -255,6 +255,7 @@ async function processImage(
     pose = await estimator.estimatePose(image.pixels, {
       ...(opts.stages !== undefined ? { stages: opts.stages } : {}),
       ...(opts.detectSize !== undefined ? { detectSize: opts.detectSize } : {}),
+      ...(opts.refinePasses !== undefined ? { refinePasses: opts.refinePasses } : {}),
       ...(opts.flipTest ? { flipTest: true } : {}),
     });
   } catch (e) {

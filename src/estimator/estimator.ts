@@ -162,7 +162,12 @@ class Estimator implements PoseEstimator {
       // pass 1 only frames the person: no test-time flip there
       const detect = { ...opts, stages: Math.min(opts.detectStages, opts.stages), flipTest: false };
       const first = await this.pass(image, detect, 'image', undefined, false, opts.detectSize);
-      const crop = personCrop(first.keypoints, image.width, image.height, this.files.json.refine);
+      let crop = personCrop(first.keypoints, image.width, image.height, this.files.json.refine);
+      // refinePasses > 1: re-frame around each crop pass's keypoints, which frame the person better
+      for (let p = 1; p < opts.refinePasses; p++) {
+        const mid = await this.pass(image, { ...opts, flipTest: false }, 'crop', crop, false);
+        crop = personCrop(mid.keypoints, image.width, image.height, this.files.json.refine);
+      }
       return await this.pass(image, opts, 'crop', crop, opts.returnBeliefMaps);
     } finally {
       if (image.owned) image.tensor.dispose();
