@@ -23,7 +23,7 @@ const FLOORS: Array<{ model: BundledModelName; floor: number; measured: string }
 
 describe('accuracy floor of the shipped models', () => {
   it.each(FLOORS)(
-    `$model: PCK@0.2 (limb mean) on the ${VAL_PHOTOS} validation photos is at least $floor, and higher with flipTest`,
+    `$model: PCK@0.2 (limb mean) on the ${VAL_PHOTOS} validation photos is at least $floor, and higher with flipTest and with refinePasses 2`,
     async ({ model, floor }) => {
       const estimator = await createEstimator({ backend: 'wasm', model });
       try {
@@ -43,6 +43,10 @@ describe('accuracy floor of the shipped models', () => {
         const flip = await evaluate(data, records, (img) => estimator.estimatePose(img, { flipTest: true }));
         console.log(`${model} with flipTest: PCK@0.2 limb mean ${pct(flip.pck.limbMean[0])}%`);
         expect(flip.pck.limbMean[0]!).toBeGreaterThan(limb);
+        // and so must a second crop pass, framed by the first crop pass's keypoints
+        const refined = await evaluate(data, records, (img) => estimator.estimatePose(img, { refinePasses: 2 }));
+        console.log(`${model} with refinePasses 2: PCK@0.2 limb mean ${pct(refined.pck.limbMean[0])}%`);
+        expect(refined.pck.limbMean[0]!).toBeGreaterThan(limb);
       } finally {
         estimator.dispose();
       }

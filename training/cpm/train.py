@@ -310,6 +310,7 @@ def main(argv=None):
         for p in teacher.parameters():
             p.requires_grad_(False)
         assert teacher.stride == model.stride, "teacher and student must share the output grid"
+        tcfg["teacher"] = args.teacher  # saved with the config in each checkpoint: export's provenance
         print(f"distilling from {args.teacher} (weight {distill['weight']}, flip {distill.get('flip', False)})",
               flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg["lr"], weight_decay=tcfg["weight_decay"])
