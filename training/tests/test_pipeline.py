@@ -22,6 +22,12 @@ from training.cpm.train import restore_batch_norm  # noqa: E402
 
 NAMES = ["left_hand", "right_hand", "nose"]
 COLOURS = [(255, 0, 0), (0, 255, 0), (0, 0, 255)]
+TINY_SPEC = {"joint_names": NAMES, "flip_pairs": [["left_hand", "right_hand"]], "skeleton": [["nose", "left_hand"]]}
+# a 3-stage CPM small enough to build in milliseconds (export and batch-norm tests)
+TINY_CPM = {"inputSize": 32, "backbone": [{"filters": 4, "kernel": 3, "dilation": 1, "pool": 2}] * 2
+            + [{"filters": 6, "kernel": 3, "dilation": 2, "pool": 1}] * 3,
+            "stage1Hidden": 8, "refineLayers": [{"filters": 5, "kernel": 3, "dilation": 2}], "refineHidden": 6,
+            "stages": 3}
 NO_AUG = {"scale": [1, 1], "zoom_crop_prob": 0, "zoom_crop_scale": [1.5, 2], "rotate_deg": 0, "rotate_prob": 0,
           "translate": 0, "flip_prob": 0, "color_prob": 0, "gray_prob": 0, "blur_prob": 0, "occlude_prob": 0}
 
@@ -150,17 +156,14 @@ def test_flipped_teacher_view_is_mirrored_back_with_sides_swapped():
 
 
 def test_restoring_batch_norm_keeps_a_folded_model_s_function_in_both_modes(tmp_path):
-    cfg = {"inputSize": 32, "backbone": [{"filters": 4, "kernel": 3, "dilation": 1, "pool": 2}] * 2
-           + [{"filters": 6, "kernel": 3, "dilation": 1, "pool": 1}] * 3,
-           "stage1Hidden": 8, "refineLayers": [{"filters": 5, "kernel": 3, "dilation": 2}], "refineHidden": 6,
-           "stages": 2}
+    cfg = TINY_CPM
     torch.manual_seed(1)
     model = CPM(cfg, 3)
     for m in model.modules():
         if isinstance(m, torch.nn.Conv2d):
             torch.nn.init.normal_(m.weight, std=0.3)
     model.eval()
-    spec = {"joint_names": NAMES, "flip_pairs": [["left_hand", "right_hand"]], "skeleton": [["nose", "left_hand"]]}
+    spec = TINY_SPEC
     write_model(model, spec, str(tmp_path), "t")
     folded = CPM(cfg, 3).eval()
     with torch.no_grad():
@@ -213,10 +216,7 @@ def test_letterbox_moves_joints_with_the_image():
 
 
 def test_export_folds_batch_norm_exactly(tmp_path):
-    cfg = {"inputSize": 32, "backbone": [{"filters": 4, "kernel": 3, "dilation": 1, "pool": 2}] * 2
-           + [{"filters": 6, "kernel": 3, "dilation": 2, "pool": 1}] * 3,
-           "stage1Hidden": 8, "refineLayers": [{"filters": 5, "kernel": 3, "dilation": 2}], "refineHidden": 6,
-           "stages": 3}
+    cfg = TINY_CPM
     torch.manual_seed(0)
     model = CPM(cfg, 3)
     model.train()
@@ -226,7 +226,7 @@ def test_export_folds_batch_norm_exactly(tmp_path):
         if isinstance(m, torch.nn.Conv2d):
             torch.nn.init.normal_(m.weight, std=0.3)
     model.eval()
-    spec = {"joint_names": NAMES, "flip_pairs": [["left_hand", "right_hand"]], "skeleton": [["nose", "left_hand"]]}
+    spec = TINY_SPEC
     doc = write_model(model, spec, str(tmp_path), "t")
     assert doc["flipPairs"] == [[0, 1]] and doc["skeleton"] == [[2, 0]]
     _, tensors = read_weights(str(tmp_path))
