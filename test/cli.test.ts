@@ -250,6 +250,10 @@ describe('orientation, size and drawing', () => {
 });
 
 describe('options', () => {
+  // PHOTOS[5] as RGB bytes, decoded once for the tests that compare the CLI with the library
+  let decoded: Promise<{ data: Buffer; width: number; height: number; channels: 3 }> | undefined;
+  const photo5 = () => (decoded ??= sharp(PHOTOS[5]!).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+    .then(({ data, info }) => ({ data, width: info.width, height: info.height, channels: 3 as const })));
   it('--help documents every option and exits 0', () => {
     const r = cli(['--help']);
     expect(r.status).toBe(0);
@@ -283,10 +287,10 @@ describe('options', () => {
   it('--refine-passes gives the library\'s refinePasses result', async () => {
     const once = jsonLines(cli([PHOTOS[5]!, '-q', '--stages', '1']).stdout)[0]!;
     const refined = jsonLines(cli([PHOTOS[5]!, '-q', '--stages', '1', '--refine-passes', '2']).stdout)[0]!;
-    const { data, info } = await sharp(PHOTOS[5]!).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const photo = await photo5();
     const e = await createEstimator({ backend: 'wasm' });
     try {
-      const want = await e.estimatePose({ data, width: info.width, height: info.height, channels: 3 }, { stages: 1, refinePasses: 2 });
+      const want = await e.estimatePose(photo, { stages: 1, refinePasses: 2 });
       for (let j = 0; j < 14; j++) expect(Math.abs(refined.keypoints[j]!.x - want.keypoints[j]!.x)).toBeLessThan(0.05);
       expect(refined.keypoints.map((k) => k.x)).not.toEqual(once.keypoints.map((k) => k.x));
     } finally {
@@ -303,8 +307,7 @@ describe('options', () => {
     }
     // --flip-test: the library's flipTest result
     const flip = jsonLines(cli([PHOTOS[5]!, '-q', '--backend', 'cpu', '--stages', '1', '--flip-test']).stdout)[0]!;
-    const { data, info } = await sharp(PHOTOS[5]!).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const photo = { data, width: info.width, height: info.height, channels: 3 as const };
+    const photo = await photo5();
     const e = await createEstimator({ backend: 'cpu' });
     try {
       const want = await e.estimatePose(photo, { stages: 1, flipTest: true });
