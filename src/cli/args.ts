@@ -70,6 +70,13 @@ function formatOf(json: string): JsonFormat {
   return /\.json$/i.test(json) ? 'array' : 'jsonl';
 }
 
+/** A flag's value as a whole number in [min, max] (digits only: no sign, point or exponent), else UsageError(message). */
+function wholeNumber(value: string, min: number, max: number, message: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(message);
+  return n;
+}
+
 /** Parses argv (without node and the script). Throws UsageError. */
 export function parseCliArgs(argv: string[]): CliOptions {
   let parsed;
@@ -127,23 +134,12 @@ export function parseCliArgs(argv: string[]): CliOptions {
     if (v.backend !== 'wasm' && v.backend !== 'cpu') throw new UsageError(`--backend must be wasm or cpu, got "${v.backend}"`);
     opts.backend = v.backend;
   }
-  if (v.stages !== undefined) {
-    const k = Number(v.stages);
-    if (!/^\d+$/.test(v.stages) || !Number.isInteger(k) || k < 1) throw new UsageError(`--stages must be a whole number from 1, got "${v.stages}"`);
-    opts.stages = k;
-  }
-  if (v['detect-size'] !== undefined) {
-    // whole number here; the model's stride and range are checked once the model is loaded
-    const n = Number(v['detect-size']);
-    if (!/^\d+$/.test(v['detect-size']) || !Number.isInteger(n) || n < 1) throw new UsageError(`--detect-size must be a whole number of pixels, got "${v['detect-size']}"`);
-    opts.detectSize = n;
-  }
+  if (v.stages !== undefined) opts.stages = wholeNumber(v.stages, 1, Infinity, `--stages must be a whole number from 1, got "${v.stages}"`);
+  // whole number here; the model's stride and range are checked once the model is loaded
+  if (v['detect-size'] !== undefined) opts.detectSize = wholeNumber(v['detect-size'], 1, Infinity, `--detect-size must be a whole number of pixels, got "${v['detect-size']}"`);
   if (v['refine-passes'] !== undefined) {
-    const n = Number(v['refine-passes']);
-    if (!/^\d+$/.test(v['refine-passes']) || n < 1 || n > MAX_REFINE_PASSES) {
-      throw new UsageError(`--refine-passes must be a whole number from 1 to ${MAX_REFINE_PASSES}, got "${v['refine-passes']}"`);
-    }
-    opts.refinePasses = n;
+    opts.refinePasses = wholeNumber(v['refine-passes'], 1, MAX_REFINE_PASSES,
+      `--refine-passes must be a whole number from 1 to ${MAX_REFINE_PASSES}, got "${v['refine-passes']}"`);
   }
   if (v['min-score'] !== undefined) {
     const s = Number(v['min-score']);
