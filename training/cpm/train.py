@@ -138,10 +138,15 @@ def evaluate(model, data, cfg, stages=None):
     return summary
 
 
+def is_checkpoint(source):
+    """A training checkpoint (.pt: batch-norm intact) rather than a shipped model folder (batch-norm folded)."""
+    return source.endswith(".pt")
+
+
 def load_model(source, num_joints):
     """A checkpoint (best.pt / last.pt: its EMA weights, batch-norm intact) or a shipped model folder
     (batch-norm folded)."""
-    if source.endswith(".pt"):
+    if is_checkpoint(source):
         ck = torch.load(source)
         src = CPM(ck["config"]["model"], num_joints)
         src.load_state_dict(ck["ema"])
@@ -301,7 +306,7 @@ def main(argv=None):
           f"{count_macs(cfg['model'], data.spec.num_joints) / 1e6:.0f} M multiply-adds per frame", flush=True)
     if args.init:
         init_from(model, args.init, data.spec.num_joints)
-        if not args.init.endswith(".pt"):
+        if not is_checkpoint(args.init):
             restore_batch_norm(model, calibration_batches(data, cfg))
         print(f"initialised from {args.init}", flush=True)
     teacher, distill = None, tcfg.get("distill", {"weight": 0.5, "flip": True})
