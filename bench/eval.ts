@@ -1,10 +1,13 @@
 /**
  * npm run eval -- --data ../shared/data/lspet --split val [--model models/cpm-lite] [--stages k] [--detect-stages k]
- *                 [--detect-size px] [--refine-passes n] [--flip-test] [--backend wasm] [--limit N] [--json out.json]
+ *                 [--detect-size px] [--refine-passes n] [--flip-test] [--backend wasm] [--limit N] [--jitter N] [--json out.json]
  *
  * Runs the library's estimatePose (Node, whole photos, default per-call options) on an LSPET split
  * and prints PCK@0.2 and @0.1 per joint, the mean over the 12 limb joints, the median ms per call, and
  * what became of the joints that missed PCK@0.2 (left/right swaps, near misses, far misses).
+ * With --jitter N (2..10) it evaluates N framings of each photo (a few pixels trimmed off its top and
+ * left edges, bench/lspet.ts JITTER_TRIMS) and prints their mean and spread: differences between two
+ * models or options smaller than that spread are noise. The tables are the untrimmed photos'.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,11 +15,11 @@ import { parseArgs } from 'node:util';
 import { createEstimator, type EstimateOptions } from '../src/index.js';
 import type { BackendChoice } from '../src/backend/backend.js';
 import { scriptArgs } from './args.js';
-import { evaluate, loadLspet, progress, selectSplit, type Split } from './lspet.js';
+import { evaluate, JITTER_TRIMS, loadLspet, progress, selectSplit, trimImage, type EvalResult, type Split } from './lspet.js';
 import { errorTable, pckTable, pct } from './pck.js';
 import { quantile } from './timing.js';
 
-const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--detect-stages k] [--detect-size px] [--refine-passes n] [--flip-test] [--backend wasm|cpu|webgl|auto] [--limit N] [--json out.json]';
+const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--detect-stages k] [--detect-size px] [--refine-passes n] [--flip-test] [--backend wasm|cpu|webgl|auto] [--limit N] [--jitter N] [--json out.json]';
 
 const { fail, help, positiveInt } = scriptArgs(USAGE);
 
@@ -32,6 +35,7 @@ const { values: a } = parseArgs({
     'flip-test': { type: 'boolean', default: false },
     backend: { type: 'string', default: 'wasm' },
     limit: { type: 'string' },
+    jitter: { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -44,6 +48,8 @@ const stages = positiveInt(a.stages, 'stages');
 const detectStages = positiveInt(a['detect-stages'], 'detect-stages');
 const detectSize = positiveInt(a['detect-size'], 'detect-size');
 const refinePasses = positiveInt(a['refine-passes'], 'refine-passes');
+const jitter = positiveInt(a.jitter, 'jitter') ?? 1;
+if (jitter > JITTER_TRIMS.length) fail(`--jitter must be from 1 to ${JITTER_TRIMS.length}, got ${jitter}`);
 
 const data = loadLspet(path.resolve(a.data!));
 const records = selectSplit(data, a.split as Split, limit);
@@ -59,10 +65,17 @@ const options: EstimateOptions = {
   ...(a['flip-test'] ? { flipTest: true } : {}),
 };
 const resolvedDetectSize = options.detectSize ?? estimator.model.refine.detectSize;
-const run = await evaluate(data, records, (img) => estimator.estimatePose(img, options), progress(`${estimator.model.name}`));
+const runs: EvalResult[] = [];
+for (const [left, top] of JITTER_TRIMS.slice(0, jitter)) {
+  const label = `${estimator.model.name}${jitter > 1 ? ` (trim ${left}, ${top})` : ''}`;
+  runs.push(await evaluate(data, records, async (img) => {
+    const pose = await estimator.estimatePose(trimImage(img, left, top), options);
+    return { keypoints: pose.keypoints.map((k) => ({ name: k.name, x: k.x + left, y: k.y + top })) };
+  }, progress(label)));
+}
 estimator.dispose();
 
-const { pck, ms } = run;
+const { pck, ms } = runs[0]!;
 const stageText = `${options.stages ?? estimator.model.stages} of ${estimator.model.stages} stages`
   + (detectStages !== undefined ? `, detectStages ${detectStages}` : '')
   + `, detectSize ${resolvedDetectSize}`
@@ -74,6 +87,8 @@ console.log(pckTable([{ label: estimator.model.name, result: pck }]));
 const median = quantile(ms, 0.5);
 console.log(`\nWhere the joints went (share of visible joints, PCK@${pck.thresholds[0]}):\n`);
 console.log(errorTable(pck));
+const spread = jitter > 1 ? jitterSummary(runs) : undefined;
+if (spread) console.log(`\n${spread.text}`);
 console.log(`\nPCK@0.2 limb mean ${pct(pck.limbMean[0])}%, PCK@0.1 limb mean ${pct(pck.limbMean[1])}%; median ${median.toFixed(1)} ms per estimatePose call (p90 ${quantile(ms, 0.9).toFixed(1)} ms)`);
 
 if (a.json) {
@@ -91,9 +106,24 @@ if (a.json) {
     data: data.dir,
     photos: records.length,
     pck,
+    ...(spread ? { jitter: spread.json } : {}),
     medianMs: median,
     p90Ms: quantile(ms, 0.9),
   };
   fs.writeFileSync(a.json, JSON.stringify(out, null, 2));
   console.log(`wrote ${a.json}`);
+}
+
+/** Mean, standard deviation and range of the limb-mean PCK over the jittered runs, per threshold. */
+function jitterSummary(all: readonly EvalResult[]) {
+  const thresholds = all[0]!.pck.thresholds;
+  const stats = thresholds.map((t, k) => {
+    const v = all.map((r) => r.pck.limbMean[k] ?? NaN);
+    const mean = v.reduce((s, x) => s + x, 0) / v.length;
+    const sd = Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / (v.length - 1));
+    return { threshold: t, runs: v, mean, sd, min: Math.min(...v), max: Math.max(...v) };
+  });
+  const lines = stats.map((s) => `PCK@${s.threshold} limb mean over ${all.length} framings: ${pct(s.mean)}% (SD ${pct(s.sd)}, `
+    + `range ${pct(s.min)} to ${pct(s.max)}; runs ${s.runs.map((x) => pct(x)).join(' ')})`);
+  return { text: lines.join('\n'), json: { trims: JITTER_TRIMS.slice(0, all.length), stats } };
 }

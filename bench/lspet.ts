@@ -52,6 +52,32 @@ export function decodeImage(data: Lspet, rec: LspetRecord): Rgba {
   return { data: img.data, width: img.width, height: img.height };
 }
 
+/**
+ * The photo with its first `left` columns and `top` rows cut off: the same scene framed a few pixels
+ * differently. Keypoints found in it are `left`, `top` pixels off from the original's.
+ */
+export function trimImage(image: Rgba, left: number, top: number): Rgba {
+  if (left === 0 && top === 0) return image;
+  const width = image.width - left;
+  const height = image.height - top;
+  if (width < 1 || height < 1) throw new Error(`cannot trim ${left} x ${top} px off a ${image.width} x ${image.height} photo`);
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    const from = ((y + top) * image.width + left) * 4;
+    data.set(image.data.subarray(from, from + width * 4), y * width * 4);
+  }
+  return { data, width, height };
+}
+
+/**
+ * (left, top) trims of `npm run eval -- --jitter N`: the untrimmed photo first, then framings a
+ * few pixels apart. A network's answer on an ambiguous joint (which of two knees) can flip between
+ * framings that differ by a pixel; the spread of PCK over them is the noise of one evaluation.
+ */
+export const JITTER_TRIMS: ReadonlyArray<readonly [number, number]> = [
+  [0, 0], [2, 1], [1, 3], [3, 0], [0, 2], [4, 4], [1, 1], [3, 3], [2, 4], [4, 2],
+];
+
 /** Anything that estimates named keypoints in image pixels for one photo. */
 export type EstimateFn = (image: Rgba) => Promise<{ keypoints: ReadonlyArray<{ name: string; x: number; y: number }> }>;
 
