@@ -91,7 +91,7 @@ async function estimate(): Promise<void> {
     pose = await est.estimatePose(img, {
       stages: Number(ui.stages.value) || est.model.stages, flipTest: ui.flipTest.checked, returnBeliefMaps: true,
       detectSize: Number(ui.detectSize.value) || est.model.refine.detectSize,
-      refinePasses: Number(ui.refinePasses.value) || 1,
+      refinePasses: Number(ui.refinePasses.value),
     });
     const ms = performance.now() - t0;
     ui.ms.textContent = ms.toFixed(0);
@@ -221,7 +221,9 @@ function init(): void {
   ui.flipTest.checked = settings.flipTest;
   ui.flipTest.addEventListener('change', () => void estimate());
   ui.detectSize.addEventListener('change', () => void estimate());
-  if (settings.refinePasses !== undefined) ui.refinePasses.value = String(settings.refinePasses);
+  // a ?refine= value the select does not offer is ignored: the select keeps a valid choice
+  const refine = String(settings.refinePasses);
+  if ([...ui.refinePasses.options].some((o) => o.value === refine)) ui.refinePasses.value = refine;
   ui.refinePasses.addEventListener('change', () => void estimate());
   ui.threshold.value = String(settings.threshold);
   ui.thresholdValue.value = Number(ui.threshold.value).toFixed(2);
