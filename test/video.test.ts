@@ -210,7 +210,8 @@ describe('PoseTracker', () => {
     // time: trackers at k = 1..T on the same frames, in turn, 8 rounds; medians of the tracked frames
     const trackers = Array.from({ length: T }, (_, i) => new PoseTracker(est, { stages: i + 1 }));
     const times: number[][] = trackers.map(() => []);
-    const small = panZoomSequence(8530, 4, 320, 240, { ox: 40, oy: 20, s: 0.8 }, { ox: 50, oy: 25, s: 0.8 });
+    // a photo every k keeps track of at this size (im08530 is lost at 320 x 240 by stages 2-4 of session 11's weights)
+    const small = panZoomSequence(8540, 4, 320, 240, { ox: 40, oy: 20, s: 0.8 }, { ox: 50, oy: 25, s: 0.8 });
     for (let round = 0; round < 8; round++) {
       for (const f of small) {
         for (let k = 1; k <= T; k++) {
@@ -219,6 +220,7 @@ describe('PoseTracker', () => {
         }
       }
     }
+    for (let k = 1; k <= T; k++) expect(times[k - 1]!.length, `tracked frames at k = ${k}`).toBeGreaterThan(0);
     const med = times.map(median);
     // the fastest frame of each k: the work itself, least disturbed by other load on the machine
     const fastest = times.map((t) => Math.min(...t));
