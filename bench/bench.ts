@@ -367,8 +367,7 @@ ${summaryTable(node)}
   (backend start, model files, graph; cpm-pose's \`createEstimator\` includes its warm-up) and the first frame; median of ${results.speed.coldRuns} runs.
 - **MB on disk**: model files (JSON + weights). **peak tf.memory MB**: the highest \`tf.memory().numBytes\` during one call
   in that fresh process (weights included), on the first validation photo. Part of it is the person crop, sliced
-  and converted to float at the photo's own resolution, so it moves with the crop a model predicts there (im08501:
-  cpm-lite's session-11 weights frame a 155-px crop where session 6's framed 111 px, 5.91 MB against 5.70).
+  and converted to float at the photo's own resolution, so it moves with the crop a model predicts there.
 - MoveNet runs with the same pre-processing as cpm-pose (the whole image letterboxed to its square input by the
   library's \`letterbox\`, int32 0..255); its COCO keypoints are mapped to our names; it has no neck or head top.
 
