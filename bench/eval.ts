@@ -1,6 +1,6 @@
 /**
  * npm run eval -- --data ../shared/data/lspet --split val [--model models/cpm-lite] [--stages k] [--detect-stages k]
- *                 [--detect-size px] [--refine-passes n] [--flip-test] [--backend wasm] [--limit N] [--jitter N] [--json out.json]
+ *                 [--detect-size px] [--refine-passes n] [--flip-test] [--backend wasm] [--limit N] [--jitter N] [--compare <model>] [--json out.json]
  *
  * Runs the library's estimatePose (Node, whole photos, default per-call options) on an LSPET split
  * and prints PCK@0.2 and @0.1 per joint, the mean over the 12 limb joints, the median ms per call, and
@@ -8,18 +8,21 @@
  * With --jitter N (2..10) it evaluates N framings of each photo (a few pixels trimmed off its top and
  * left edges, bench/lspet.ts JITTER_TRIMS) and prints their mean and spread: differences between two
  * models or options smaller than that spread are noise. The tables are the untrimmed photos'.
+ * With --compare <model> it also runs that model (same options, same framings) and prints the
+ * difference in limb-mean PCK@0.2 per framing, and a paired bootstrap over the photos (2,000
+ * resamples of the untrimmed framing): how much of the difference the choice of photos could explain.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createEstimator, type EstimateOptions } from '../src/index.js';
+import { createEstimator, type EstimateOptions, type PoseEstimator } from '../src/index.js';
 import type { BackendChoice } from '../src/backend/backend.js';
 import { scriptArgs } from './args.js';
 import { evaluate, JITTER_TRIMS, loadLspet, progress, selectSplit, trimImage, type EvalResult, type Split } from './lspet.js';
-import { errorTable, pckTable, pct } from './pck.js';
+import { errorTable, pairedBootstrap, pckTable, pct } from './pck.js';
 import { quantile } from './timing.js';
 
-const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--detect-stages k] [--detect-size px] [--refine-passes n] [--flip-test] [--backend wasm|cpu|webgl|auto] [--limit N] [--jitter N] [--json out.json]';
+const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--detect-stages k] [--detect-size px] [--refine-passes n] [--flip-test] [--backend wasm|cpu|webgl|auto] [--limit N] [--jitter N] [--compare <model folder>] [--json out.json]';
 
 const { fail, help, positiveInt } = scriptArgs(USAGE);
 
@@ -36,6 +39,7 @@ const { values: a } = parseArgs({
     backend: { type: 'string', default: 'wasm' },
     limit: { type: 'string' },
     jitter: { type: 'string' },
+    compare: { type: 'string' },
     json: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -53,10 +57,11 @@ if (jitter > JITTER_TRIMS.length) fail(`--jitter must be from 1 to ${JITTER_TRIM
 
 const data = loadLspet(path.resolve(a.data!));
 const records = selectSplit(data, a.split as Split, limit);
-const estimator = await createEstimator({
+const load = (model: string | undefined) => createEstimator({
   backend: a.backend as BackendChoice,
-  ...(a.model !== undefined ? { model: path.resolve(a.model) } : {}),
+  ...(model !== undefined ? { model: path.resolve(model) } : {}),
 });
+const estimator = await load(a.model);
 const options: EstimateOptions = {
   ...(stages !== undefined ? { stages } : {}),
   ...(detectStages !== undefined ? { detectStages } : {}),
@@ -65,15 +70,26 @@ const options: EstimateOptions = {
   ...(a['flip-test'] ? { flipTest: true } : {}),
 };
 const resolvedDetectSize = options.detectSize ?? estimator.model.refine.detectSize;
-const runs: EvalResult[] = [];
-for (const [left, top] of JITTER_TRIMS.slice(0, jitter)) {
-  const label = `${estimator.model.name}${jitter > 1 ? ` (trim ${left}, ${top})` : ''}`;
-  runs.push(await evaluate(data, records, async (img) => {
-    const pose = await estimator.estimatePose(trimImage(img, left, top), options);
-    return { keypoints: pose.keypoints.map((k) => ({ name: k.name, x: k.x + left, y: k.y + top })) };
-  }, progress(label)));
+/** The model on each framing (the untrimmed photos first). */
+async function runFramings(est: PoseEstimator): Promise<EvalResult[]> {
+  const out: EvalResult[] = [];
+  for (const [left, top] of JITTER_TRIMS.slice(0, jitter)) {
+    const label = `${est.model.name}${jitter > 1 ? ` (trim ${left}, ${top})` : ''}`;
+    out.push(await evaluate(data, records, async (img) => {
+      const pose = await est.estimatePose(trimImage(img, left, top), options);
+      return { keypoints: pose.keypoints.map((k) => ({ name: k.name, x: k.x + left, y: k.y + top })) };
+    }, progress(label)));
+  }
+  return out;
 }
+const runs = await runFramings(estimator);
 estimator.dispose();
+let compared: { name: string; source: string; runs: EvalResult[] } | undefined;
+if (a.compare !== undefined) {
+  const other = await load(a.compare);
+  compared = { name: other.model.name, source: other.model.source ?? 'bundled', runs: await runFramings(other) };
+  other.dispose();
+}
 
 const { pck, ms } = runs[0]!;
 const stageText = `${options.stages ?? estimator.model.stages} of ${estimator.model.stages} stages`
@@ -89,6 +105,8 @@ console.log(`\nWhere the joints went (share of visible joints, PCK@${pck.thresho
 console.log(errorTable(pck));
 const spread = jitter > 1 ? jitterSummary(runs) : undefined;
 if (spread) console.log(`\n${spread.text}`);
+const comparison = compared ? compare(compared.runs) : undefined;
+if (comparison) console.log(`\n${comparison.text}`);
 console.log(`\nPCK@0.2 limb mean ${pct(pck.limbMean[0])}%, PCK@0.1 limb mean ${pct(pck.limbMean[1])}%; median ${median.toFixed(1)} ms per estimatePose call (p90 ${quantile(ms, 0.9).toFixed(1)} ms)`);
 
 if (a.json) {
@@ -107,6 +125,7 @@ if (a.json) {
     photos: records.length,
     pck,
     ...(spread ? { jitter: spread.json } : {}),
+    ...(comparison ? { compare: { model: compared!.name, source: compared!.source, ...comparison.json } } : {}),
     medianMs: median,
     p90Ms: quantile(ms, 0.9),
   };
@@ -126,4 +145,16 @@ function jitterSummary(all: readonly EvalResult[]) {
   const lines = stats.map((s) => `PCK@${s.threshold} limb mean over ${all.length} framings: ${pct(s.mean)}% (SD ${pct(s.sd)}, `
     + `range ${pct(s.min)} to ${pct(s.max)}; runs ${s.runs.map((x) => pct(x)).join(' ')})`);
   return { text: lines.join('\n'), json: { trims: JITTER_TRIMS.slice(0, all.length), stats } };
+}
+
+/** This model minus the --compare model: limb-mean PCK@0.2 per framing, and a paired bootstrap over the photos. */
+function compare(other: readonly EvalResult[]) {
+  const perFraming = runs.map((r, i) => (r.pck.limbMean[0] ?? NaN) - (other[i]!.pck.limbMean[0] ?? NaN));
+  const boot = pairedBootstrap(data.jointNames, runs[0]!.photoHits, other[0]!.photoHits);
+  const signed = (v: number) => `${v >= 0 ? '+' : ''}${pct(v)}`;
+  const text = `${estimator.model.name} (${estimator.model.source ?? 'bundled'}) minus ${compared!.name} (${compared!.source}), PCK@0.2 limb mean:\n`
+    + `  per framing: ${perFraming.map(signed).join(' ')} points\n`
+    + `  paired bootstrap over the ${runs[0]!.photoHits.length} photos (untrimmed, ${boot.resamples} resamples): ${signed(boot.difference)} points, `
+    + `95% interval ${signed(boot.low)} to ${signed(boot.high)}; no gain in ${(100 * boot.shareNoGain).toFixed(1)}% of resamples`;
+  return { text, json: { perFraming, bootstrap: boot } };
 }

@@ -85,6 +85,8 @@ export interface EvalResult {
   pck: PckResult;
   /** wall time of each estimate call, ms (decoding excluded) */
   ms: number[];
+  /** per counted photo, per joint: 1 hit at PCK@0.2, 0 missed, -1 not visible (PckAccumulator.photoHits) */
+  photoHits: number[][];
 }
 
 /**
@@ -106,7 +108,7 @@ export async function evaluate(data: Lspet, records: readonly LspetRecord[], est
     acc.add(pred, rec.joints);
     onProgress?.(i + 1, records.length);
   }
-  return { pck: acc.result(), ms };
+  return { pck: acc.result(), ms, photoHits: acc.photoHits() };
 }
 
 /** Progress on stderr: one updating line on a terminal, else a line every 100 photos. */

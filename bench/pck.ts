@@ -99,6 +99,8 @@ export class PckAccumulator {
   /** per joint (annotation order): the index of its left/right partner, or -1 */
   private readonly partners: number[];
   private predicted = new Set<string>();
+  /** per counted image, per joint: 1 within thresholds[0], 0 not, -1 not visible (for pairedBootstrap) */
+  private readonly hitsPerImage: number[][] = [];
   private images = 0;
   private skipped = 0;
 
@@ -124,11 +126,14 @@ export class PckAccumulator {
       return false;
     }
     this.images++;
+    const row = this.joints.map(() => -1);
+    this.hitsPerImage.push(row);
     this.joints.forEach((name, i) => {
       const t = truth[i];
       const p = prediction[name];
       if (p) this.predicted.add(name);
       if (!t || t[2] !== 1) return;
+      row[i] = 0;
       const s = this.stats.get(name)!;
       s.count++;
       const e = this.errors.get(name)!;
@@ -137,6 +142,7 @@ export class PckAccumulator {
         return;
       }
       const d = Math.hypot(p.x - t[0], p.y - t[1]);
+      if (d <= this.thresholds[0]! * torso) row[i] = 1;
       this.thresholds.forEach((thr, k) => {
         if (d <= thr * torso) s.hits[k]!++;
       });
@@ -148,6 +154,11 @@ export class PckAccumulator {
       else e.far++;
     });
     return true;
+  }
+
+  /** Per counted image (in the order added), per joint: 1 hit at thresholds[0], 0 missed, -1 not visible. */
+  photoHits(): number[][] {
+    return this.hitsPerImage.map((r) => [...r]);
   }
 
   result(): PckResult {
@@ -212,4 +223,60 @@ export function errorTable(result: PckResult): string {
 export function markdownTable(head: string[], rows: string[][], align: Array<'left' | 'right'> = []): string {
   const sep = head.map((_, i) => (align[i] === 'right' ? '---:' : '---'));
   return [head, sep, ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+}
+
+export interface PairedDifference {
+  /** limb-mean PCK of A minus B on all the photos */
+  difference: number;
+  /** 2.5% and 97.5% quantiles of the difference over the resamples */
+  low: number;
+  high: number;
+  /** share of resamples in which A does not beat B */
+  shareNoGain: number;
+  resamples: number;
+}
+
+/**
+ * Paired bootstrap of the limb-mean PCK difference between two models scored on the same photos
+ * (PckAccumulator.photoHits of each, same photo order): resamples the photos with replacement and
+ * recomputes both means on each resample, so it says how much of a difference the choice of photos
+ * alone could make. Deterministic for a seed.
+ */
+export function pairedBootstrap(joints: readonly string[], a: readonly number[][], b: readonly number[][], resamples = 2000, seed = 1): PairedDifference {
+  if (a.length !== b.length || a.length === 0) throw new Error(`pairedBootstrap needs the same photos for both models, got ${a.length} and ${b.length}`);
+  const limbs = LIMB_JOINTS.map((j) => joints.indexOf(j));
+  if (limbs.some((i) => i < 0)) throw new Error('pairedBootstrap: the joints must include the 12 limb joints');
+  const limbMean = (rows: readonly number[][], pick: readonly number[]): number => {
+    let sum = 0;
+    for (const j of limbs) {
+      let hits = 0;
+      let count = 0;
+      for (const r of pick) {
+        const v = rows[r]![j]!;
+        if (v < 0) continue;
+        hits += v;
+        count++;
+      }
+      sum += count > 0 ? hits / count : 0;
+    }
+    return sum / limbs.length;
+  };
+  const all = a.map((_, i) => i);
+  const difference = limbMean(a, all) - limbMean(b, all);
+  let state = seed >>> 0; // mulberry32
+  const random = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const diffs: number[] = [];
+  for (let s = 0; s < resamples; s++) {
+    const pick = all.map(() => Math.floor(random() * all.length));
+    diffs.push(limbMean(a, pick) - limbMean(b, pick));
+  }
+  diffs.sort((x, y) => x - y);
+  const at = (q: number) => diffs[Math.min(diffs.length - 1, Math.floor(q * diffs.length))]!;
+  return { difference, low: at(0.025), high: at(0.975), shareNoGain: diffs.filter((d) => d <= 0).length / diffs.length, resamples };
 }

@@ -1,6 +1,6 @@
 /** Known answers for the PCK module shared by npm run eval, npm run bench and the accuracy floor. */
 import { describe, expect, it } from 'vitest';
-import { errorTable, LIMB_JOINTS, partnerOf, PckAccumulator, torsoDiameter, type AnnotatedJoint } from '../bench/pck.js';
+import { errorTable, LIMB_JOINTS, pairedBootstrap, partnerOf, PckAccumulator, torsoDiameter, type AnnotatedJoint } from '../bench/pck.js';
 import { selectSplit, type Lspet } from '../bench/lspet.js';
 
 const JOINTS = ['right_ankle', 'right_knee', 'right_hip', 'left_hip', 'left_knee', 'left_ankle', 'right_wrist',
@@ -108,5 +108,46 @@ describe('PCK', () => {
     expect(val.map((r) => r.file)).toEqual(Array.from({ length: 500 }, (_, i) => `im${String(8501 + i).padStart(5, '0')}.jpg`));
     expect(selectSplit(data, 'train')).toHaveLength(8500);
     expect(selectSplit(data, 'val', 3).map((r) => r.file)).toEqual(['im08501.jpg', 'im08502.jpg', 'im08503.jpg']);
+  });
+});
+
+describe('photoHits and pairedBootstrap (npm run eval --compare)', () => {
+  it('photoHits: per counted photo and joint, 1 hit at PCK@0.2, 0 missed, -1 not visible', () => {
+    const acc = new PckAccumulator(JOINTS);
+    const t = truth();
+    const p = exact(t);
+    p.left_wrist = { x: t[idx('left_wrist')]![0] + 10.01, y: 0 }; // just outside 0.2 x 50
+    t[idx('neck')] = [t[idx('neck')]![0], 0, 0];
+    acc.add(p, t);
+    acc.add(p, truth().map(([x, y]) => [x, y, 0] as AnnotatedJoint)); // skipped: no torso, no row
+    const rows = acc.photoHits();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toEqual(JOINTS.map((n) => (n === 'left_wrist' ? 0 : n === 'neck' ? -1 : 1)));
+  });
+
+  // photos x joints: model A hits every visible joint; model B misses every limb joint of odd photos
+  const photos = 40;
+  const a = Array.from({ length: photos }, () => JOINTS.map(() => 1));
+  const b = a.map((row, i) => row.map((v, j) => (i % 2 === 1 && LIMB_JOINTS.includes(JOINTS[j]!) ? 0 : v)));
+
+  it('the same hits give a difference of exactly 0', () => {
+    const r = pairedBootstrap(JOINTS, a, a, 200);
+    expect([r.difference, r.low, r.high, r.shareNoGain]).toEqual([0, 0, 0, 1]);
+  });
+
+  it('a model better on half the photos: +50 points, an interval around it above 0, deterministic per seed', () => {
+    const r = pairedBootstrap(JOINTS, a, b, 500, 7);
+    expect(r.difference).toBeCloseTo(0.5, 12);
+    expect(r.low).toBeGreaterThan(0.25);
+    expect(r.high).toBeLessThan(0.75);
+    expect(r.low).toBeLessThan(0.5);
+    expect(r.high).toBeGreaterThan(0.5);
+    expect(r.shareNoGain).toBe(0);
+    expect(pairedBootstrap(JOINTS, a, b, 500, 7)).toEqual(r);
+    expect(pairedBootstrap(JOINTS, b, a, 500, 7).difference).toBeCloseTo(-0.5, 12);
+  });
+
+  it('refuses photos that do not pair up', () => {
+    expect(() => pairedBootstrap(JOINTS, a, b.slice(1))).toThrow(/same photos for both models, got 40 and 39/);
   });
 });
