@@ -128,7 +128,7 @@ describe('photoHits and pairedBootstrap (npm run eval --compare)', () => {
   // photos x joints: model A hits every visible joint; model B misses every limb joint of odd photos
   const photos = 40;
   const a = Array.from({ length: photos }, () => JOINTS.map(() => 1));
-  const b = a.map((row, i) => row.map((v, j) => (i % 2 === 1 && LIMB_JOINTS.includes(JOINTS[j]!) ? 0 : v)));
+  const b = a.map((row, i) => row.map((v, j) => (i % 2 === 1 && (LIMB_JOINTS as readonly string[]).includes(JOINTS[j]!) ? 0 : v)));
 
   it('the same hits give a difference of exactly 0', () => {
     const r = pairedBootstrap(JOINTS, a, a, 200);
