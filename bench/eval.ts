@@ -105,7 +105,7 @@ console.log(`\nWhere the joints went (share of visible joints, PCK@${pck.thresho
 console.log(errorTable(pck));
 const spread = jitter > 1 ? jitterSummary(runs) : undefined;
 if (spread) console.log(`\n${spread.text}`);
-const comparison = compared ? compare(compared.runs) : undefined;
+const comparison = compared ? compare(compared) : undefined;
 if (comparison) console.log(`\n${comparison.text}`);
 console.log(`\nPCK@0.2 limb mean ${pct(pck.limbMean[0])}%, PCK@0.1 limb mean ${pct(pck.limbMean[1])}%; median ${median.toFixed(1)} ms per estimatePose call (p90 ${quantile(ms, 0.9).toFixed(1)} ms)`);
 
@@ -125,7 +125,7 @@ if (a.json) {
     photos: records.length,
     pck,
     ...(spread ? { jitter: spread.json } : {}),
-    ...(comparison ? { compare: { model: compared!.name, source: compared!.source, ...comparison.json } } : {}),
+    ...(comparison ? { compare: comparison.json } : {}),
     medianMs: median,
     p90Ms: quantile(ms, 0.9),
   };
@@ -148,13 +148,13 @@ function jitterSummary(all: readonly EvalResult[]) {
 }
 
 /** This model minus the --compare model: limb-mean PCK@0.2 per framing, and a paired bootstrap over the photos. */
-function compare(other: readonly EvalResult[]) {
-  const perFraming = runs.map((r, i) => (r.pck.limbMean[0] ?? NaN) - (other[i]!.pck.limbMean[0] ?? NaN));
-  const boot = pairedBootstrap(data.jointNames, runs[0]!.photoHits, other[0]!.photoHits);
+function compare(other: { name: string; source: string; runs: readonly EvalResult[] }) {
+  const perFraming = runs.map((r, i) => (r.pck.limbMean[0] ?? NaN) - (other.runs[i]!.pck.limbMean[0] ?? NaN));
+  const boot = pairedBootstrap(data.jointNames, runs[0]!.photoHits, other.runs[0]!.photoHits);
   const signed = (v: number) => `${v >= 0 ? '+' : ''}${pct(v)}`;
-  const text = `${estimator.model.name} (${estimator.model.source ?? 'bundled'}) minus ${compared!.name} (${compared!.source}), PCK@0.2 limb mean:\n`
+  const text = `${estimator.model.name} (${estimator.model.source ?? 'bundled'}) minus ${other.name} (${other.source}), PCK@0.2 limb mean:\n`
     + `  per framing: ${perFraming.map(signed).join(' ')} points\n`
     + `  paired bootstrap over the ${runs[0]!.photoHits.length} photos (untrimmed, ${boot.resamples} resamples): ${signed(boot.difference)} points, `
     + `95% interval ${signed(boot.low)} to ${signed(boot.high)}; no gain in ${(100 * boot.shareNoGain).toFixed(1)}% of resamples`;
-  return { text, json: { perFraming, bootstrap: boot } };
+  return { text, json: { model: other.name, source: other.source, perFraming, bootstrap: boot } };
 }

@@ -10,6 +10,7 @@
  *
  * The limb mean is the mean of the per-joint PCKs over the 12 limb joints.
  */
+import { quantile } from './timing.js';
 
 export { quantile } from './timing.js';
 
@@ -142,13 +143,15 @@ export class PckAccumulator {
         return;
       }
       const d = Math.hypot(p.x - t[0], p.y - t[1]);
-      if (d <= this.thresholds[0]! * torso) row[i] = 1;
       this.thresholds.forEach((thr, k) => {
         if (d <= thr * torso) s.hits[k]!++;
       });
       const tp = truth[this.partners[i]!];
       const limit = this.thresholds[0]! * torso;
-      if (d <= limit) e.correct++;
+      if (d <= limit) {
+        e.correct++;
+        row[i] = 1;
+      }
       else if (tp && tp[2] === 1 && Math.hypot(p.x - tp[0], p.y - tp[1]) <= limit) e.swap++;
       else if (d <= NEAR_TORSO * torso) e.near++;
       else e.far++;
@@ -276,7 +279,5 @@ export function pairedBootstrap(joints: readonly string[], a: readonly number[][
     const pick = all.map(() => Math.floor(random() * all.length));
     diffs.push(limbMean(a, pick) - limbMean(b, pick));
   }
-  diffs.sort((x, y) => x - y);
-  const at = (q: number) => diffs[Math.min(diffs.length - 1, Math.floor(q * diffs.length))]!;
-  return { difference, low: at(0.025), high: at(0.975), shareNoGain: diffs.filter((d) => d <= 0).length / diffs.length, resamples };
+  return { difference, low: quantile(diffs, 0.025), high: quantile(diffs, 0.975), shareNoGain: diffs.filter((d) => d <= 0).length / diffs.length, resamples };
 }
