@@ -77,7 +77,9 @@ const movenetDir = ensureMoveNetFiles(ROOT);
 
 interface CpmModel { name: string; dir: string; stages: number; isDefault: boolean; json: Record<string, unknown> }
 const modelsDir = path.join(ROOT, 'models');
-const cpmModels: CpmModel[] = fs.readdirSync(modelsDir).sort()
+// the default model first, then the others by name
+const cpmModels: CpmModel[] = fs.readdirSync(modelsDir)
+  .sort((x, y) => Number(y === DEFAULT_MODEL_NAME) - Number(x === DEFAULT_MODEL_NAME) || x.localeCompare(y))
   .filter((n) => fs.existsSync(path.join(modelsDir, n, 'model.json')))
   .map((n) => {
     const json = JSON.parse(fs.readFileSync(path.join(modelsDir, n, 'model.json'), 'utf8')) as { config: { stages: number } } & Record<string, unknown>;
@@ -107,7 +109,8 @@ for (const m of cpmModels) {
   const est = await createEstimator({ model: m.dir, backend: 'wasm' });
   estimators.push(est);
   // the default model: every stage count, all stages with the test-time flip, with a second crop
-  // pass (and both), and all stages with pass 1 at another side: the full input side if the model's detectSize is smaller, else 3/4 of it
+  // pass (and both), and all stages with pass 1 at another side: the full input side if the model's detectSize is smaller, else 3/4 of it;
+  // the others: the defaults, and their most accurate setting (a second crop pass and the flip test)
   const { inputSize, stride, refine } = est.model;
   const otherDetectSize = refine.detectSize !== inputSize ? inputSize : Math.round((0.75 * inputSize) / stride) * stride;
   const variants: EstimateOptions[] = m.isDefault
@@ -118,7 +121,7 @@ for (const m of cpmModels) {
       { stages: m.stages, refinePasses: 2, flipTest: true },
       { stages: m.stages, detectSize: otherDetectSize },
     ]
-    : [{ stages: m.stages }];
+    : [{ stages: m.stages }, { stages: m.stages, refinePasses: 2, flipTest: true }];
   for (const options of variants) {
     const k = options.stages!;
     const flip = options.flipTest === true;
@@ -129,7 +132,7 @@ for (const m of cpmModels) {
       id: `${m.name}@${k}${rp !== undefined ? `+refine${rp}` : ''}${flip ? '+flipTest' : ''}${d !== undefined ? `+detect${d}` : ''}`,
       kind: 'cpm',
       model: m.name,
-      label: m.isDefault ? `${m.name}, ${k} of ${m.stages} stages${suffix}` : m.name,
+      label: m.isDefault ? `${m.name}, ${k} of ${m.stages} stages${suffix}` : `${m.name}${suffix}`,
       stages: k,
       estimate: (img) => est.estimatePose(img, options),
       coldArgs: ['cpm', m.dir, JSON.stringify(options), firstPhoto],

@@ -1,5 +1,6 @@
 /**
- * Where the bundled models (models/cpm-lite, the default, and models/cpm-lite-fast, shipped in the npm package) live.
+ * Where the bundled models (models/cpm-lite, the default; models/cpm-lite-fast, faster; models/cpm-full, more
+ * accurate; all shipped in the npm package) live.
  *
  * This file sits one folder below the package root, like the built dist/index.js and dist/index.cjs,
  * so '../models/...' means the same from the sources and from the build. The ESM form is the literal
@@ -26,7 +27,7 @@ function resolve(esm: () => URL, relative: string): string {
 }
 
 /** Every model shipped in the package (models/<name>/), the default first. */
-export const BUNDLED_MODEL_NAMES = ['cpm-lite', 'cpm-lite-fast'] as const;
+export const BUNDLED_MODEL_NAMES = ['cpm-lite', 'cpm-lite-fast', 'cpm-full'] as const;
 export type BundledModelName = (typeof BUNDLED_MODEL_NAMES)[number];
 
 export function isBundledModelName(v: unknown): v is BundledModelName {
@@ -42,6 +43,10 @@ const BUNDLED: Record<BundledModelName, { json: [() => URL, string]; shard: [() 
   'cpm-lite-fast': {
     json: [() => new URL('../models/cpm-lite-fast/model.json', import.meta.url), '../models/cpm-lite-fast/model.json'],
     shard: [() => new URL('../models/cpm-lite-fast/weights.bin', import.meta.url), '../models/cpm-lite-fast/weights.bin'],
+  },
+  'cpm-full': {
+    json: [() => new URL('../models/cpm-full/model.json', import.meta.url), '../models/cpm-full/model.json'],
+    shard: [() => new URL('../models/cpm-full/weights.bin', import.meta.url), '../models/cpm-full/weights.bin'],
   },
 };
 

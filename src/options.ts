@@ -8,7 +8,7 @@ import type { ModelSource } from './weights/load.js';
 
 export interface EstimatorOptions {
   /**
-   * A bundled model's name ('cpm-lite', 'cpm-lite-fast'), a model.json URL or path (Node: also its
+   * A bundled model's name ('cpm-lite', 'cpm-lite-fast', 'cpm-full'), a model.json URL or path (Node: also its
    * folder; write './cpm-lite' for a folder with a bundled model's name), a URL object, or
    * { json, weightData }. Default: the bundled cpm-lite.
    */

@@ -71,7 +71,7 @@ describe(`image page on ${PCK_PHOTO}`, () => {
         // the Model select lists the bundled models; choosing another one restarts the estimator with it
         // and re-estimates the photo (on wasm only: the webgl start-up on SwiftShader is slow)
         const models = await page.locator('#model-name option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
-        expect(models).toEqual(['cpm-lite', 'cpm-lite-fast']);
+        expect(models).toEqual(['cpm-lite', 'cpm-lite-fast', 'cpm-full']);
         expect(d.model).toBe('cpm-lite');
         if (backend === 'wasm') {
           await page.evaluate(() => { (window as unknown as { cpmDemo: { state: string } }).cpmDemo.state = 'model'; });
