@@ -10,6 +10,7 @@
  *
  * The limb mean is the mean of the per-joint PCKs over the 12 limb joints.
  */
+import { rng } from '../src/weights/random.js';
 import { quantile } from './timing.js';
 
 export { quantile } from './timing.js';
@@ -266,14 +267,7 @@ export function pairedBootstrap(joints: readonly string[], a: readonly number[][
   };
   const all = a.map((_, i) => i);
   const difference = limbMean(a, all) - limbMean(b, all);
-  let state = seed >>> 0; // mulberry32
-  const random = (): number => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = rng(seed);
   const diffs: number[] = [];
   for (let s = 0; s < resamples; s++) {
     const pick = all.map(() => Math.floor(random() * all.length));

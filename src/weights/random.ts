@@ -35,8 +35,8 @@ export const CPM_LITE_CONFIG: CpmConfig = {
   stages: 4,
 };
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
+/** Deterministic PRNG (mulberry32): uniform in [0, 1), the same sequence for the same seed. */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
