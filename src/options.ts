@@ -181,11 +181,15 @@ export interface ModelLimits {
   stride: number;
   /** pass 1's default input side (model.json refine.detectSize) */
   detectSize: number;
+  /** PoseTracker's default minPoseScore (model.json tracker.minPoseScore) */
+  minPoseScore: number;
 }
 
 /** The limits of a loaded model (an estimator's ModelInfo, or anything shaped like it). */
-export function modelLimits(model: { stages: number; stride: number; refine: { detectSize: number } }): ModelLimits {
-  return { stages: model.stages, stride: model.stride, detectSize: model.refine.detectSize };
+export function modelLimits(model: {
+  stages: number; stride: number; refine: { detectSize: number }; tracker: { minPoseScore: number };
+}): ModelLimits {
+  return { stages: model.stages, stride: model.stride, detectSize: model.refine.detectSize, minPoseScore: model.tracker.minPoseScore };
 }
 
 /** Smallest and largest detectSize accepted. */
@@ -265,7 +269,10 @@ export interface TrackerOptions {
   cropPass?: boolean;
   /** input side of a detection's first pass, as estimatePose's detectSize; default the model's */
   detectSize?: number;
-  /** a pose scoring below this is lost (nobody in view): the next frame is detected on the whole frame. Default 0.1 */
+  /**
+   * a pose scoring below this is lost (nobody in view): the next frame is detected on the whole frame.
+   * Default: the model's (model.json tracker.minPoseScore, measured per model; 0.1 when absent)
+   */
   minPoseScore?: number;
   /**
    * a tracked frame scoring below this fraction of the running mean score of the tracked frames is
@@ -296,9 +303,12 @@ export const DEFAULT_SMOOTHING: Readonly<Required<SmoothingOptions>> = Object.fr
   dCutoff: 1,
 });
 
-/** `stages: undefined` means all of the model's stages, `detectSize: undefined` the model's detectSize. */
-export const DEFAULT_TRACKER_OPTIONS: Readonly<Omit<ResolvedTrackerOptions, 'stages' | 'smoothing' | 'detectSize'> & {
-  stages: number | undefined; smoothing: boolean; detectSize: number | undefined;
+/**
+ * `stages: undefined` means all of the model's stages; `detectSize: undefined` and
+ * `minPoseScore: undefined` the model's own (model.json refine.detectSize, tracker.minPoseScore).
+ */
+export const DEFAULT_TRACKER_OPTIONS: Readonly<Omit<ResolvedTrackerOptions, 'stages' | 'smoothing' | 'detectSize' | 'minPoseScore'> & {
+  stages: number | undefined; smoothing: boolean; detectSize: number | undefined; minPoseScore: number | undefined;
 }> = Object.freeze({
   tracking: true,
   smoothing: true,
@@ -307,7 +317,7 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<Omit<ResolvedTrackerOptions, 'sta
   flipHorizontal: false,
   cropPass: true,
   detectSize: undefined,
-  minPoseScore: 0.1,
+  minPoseScore: undefined,
   minScoreRatio: 0.6,
   returnBeliefMaps: false,
 });
@@ -321,6 +331,7 @@ export function validateTrackerOptions(options: unknown, model: ModelLimits): Re
     stages: maxStages,
     smoothing: { ...DEFAULT_SMOOTHING },
     detectSize: model.detectSize,
+    minPoseScore: model.minPoseScore,
   };
   if (o.detectSize !== undefined) r.detectSize = checkDetectSize(o.detectSize, model);
   for (const key of ['tracking', 'flipHorizontal', 'cropPass', 'returnBeliefMaps'] as const) {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { BUNDLED_MODEL_NAMES, bundledModelUrl, createEstimator, estimatePose } from '../src/index.js';
 import { LSP_JOINTS } from '../src/weights/random.js';
 import { lspetImage, ROOT, SHIPPED_MODEL_JSON as MODEL } from './helpers.js';
+import { backgroundPixel } from './video-helpers.js';
 
 function requireModel() {
   if (!fs.existsSync(MODEL)) throw new Error('models/cpm-lite/model.json is missing: the default model is shipped by the training pipeline');
@@ -44,7 +45,7 @@ describe('default model', () => {
 });
 
 describe('bundled models by name', () => {
-  it.each(BUNDLED_MODEL_NAMES.map((n) => [n]))('createEstimator({ model: %j }) loads models/%s', async (name) => {
+  it.each(BUNDLED_MODEL_NAMES.map((n) => [n, n]))('createEstimator({ model: %j }) loads models/%s', async (name) => {
     const est = await createEstimator({ model: name });
     try {
       expect(est.model.name).toBe(name);
@@ -52,6 +53,27 @@ describe('bundled models by name', () => {
       expect(fileURLToPath(est.model.source!)).toBe(path.join(ROOT, 'models', name, 'model.json'));
       const pose = await est.estimatePose(lspetImage(8501));
       expect(pose.keypoints).toHaveLength(est.model.joints.length);
+    } finally {
+      est.dispose();
+    }
+  });
+
+  // PoseTracker's default minPoseScore is the model's own: bench:scores --write must have been run on
+  // every bundled model, and its value must still call blank frames empty (a new export can break it)
+  it.each(BUNDLED_MODEL_NAMES.map((n) => [n]))('models/%s carries its minPoseScore, and blank frames score below it', async (name) => {
+    const raw = JSON.parse(fs.readFileSync(path.join(ROOT, 'models', name, 'model.json'), 'utf8'));
+    expect(raw.tracker?.minPoseScore, 'run npm run bench:scores -- --model models/<name> --write').toBeTypeOf('number');
+    const est = await createEstimator({ model: name });
+    try {
+      expect(est.model.tracker.minPoseScore).toBe(raw.tracker.minPoseScore);
+      const W = 640;
+      const H = 480;
+      const blank = new Uint8Array(W * H * 3);
+      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) blank.set(backgroundPixel(x, y), (y * W + x) * 3);
+      const frame = { data: blank, width: W, height: H, channels: 3 as const };
+      for (const cropPass of [true, false]) {
+        expect((await est.estimatePose(frame, { cropPass })).score).toBeLessThan(est.model.tracker.minPoseScore);
+      }
     } finally {
       est.dispose();
     }

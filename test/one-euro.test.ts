@@ -169,10 +169,12 @@ describe('detectionStageMacs', () => {
 });
 
 describe('tracker options', () => {
-  const LIMITS = { stages: 3, stride: 4, detectSize: 128 };
+  const LIMITS = { stages: 3, stride: 4, detectSize: 128, minPoseScore: 0.13 };
   it('defaults in one place; bad options are INVALID_OPTION with a message', () => {
     const r = validateTrackerOptions({}, LIMITS);
-    expect(r).toMatchObject({ ...DEFAULT_TRACKER_OPTIONS, stages: 3, smoothing: DEFAULT_SMOOTHING, detectSize: 128 });
+    // detectSize and minPoseScore default to the model's own (model.json refine / tracker)
+    expect(r).toMatchObject({ ...DEFAULT_TRACKER_OPTIONS, stages: 3, smoothing: DEFAULT_SMOOTHING, detectSize: 128, minPoseScore: 0.13 });
+    expect(validateTrackerOptions({ minPoseScore: 0.05 }, LIMITS).minPoseScore).toBe(0.05);
     expect(validateTrackerOptions({ detectSize: 96 }, LIMITS).detectSize).toBe(96);
     expect(validateTrackerOptions({ smoothing: false }, LIMITS).smoothing).toBe(false);
     expect(validateTrackerOptions({ smoothing: { beta: 0 } }, LIMITS).smoothing).toEqual({ ...DEFAULT_SMOOTHING, beta: 0 });

@@ -149,6 +149,18 @@ describe('load errors name the first problem', () => {
       expect(await codeOf(loadModel(write(j, bin)))).toMatch(/^BAD_MODEL: model.json: refine.detectSize must be a positive multiple of the stride \(4\)/);
     }
   });
+  it('tracker.minPoseScore outside 0..1 -> BAD_MODEL; absent -> 0.1', async () => {
+    for (const minPoseScore of [-0.1, 1.5, '0.2']) {
+      const j = clone();
+      j.tracker = { minPoseScore };
+      expect(await codeOf(loadModel(write(j, bin)))).toMatch(/^BAD_MODEL: model.json: tracker.minPoseScore must be a number from 0 to 1/);
+    }
+    const j = clone();
+    delete j.tracker;
+    expect((await loadModel(write(j, bin))).json.tracker).toEqual({ minPoseScore: 0.1 });
+    j.tracker = { minPoseScore: 0.13 };
+    expect((await loadModel(write(j, bin))).json.tracker).toEqual({ minPoseScore: 0.13 });
+  });
   it('in-memory model with too few bytes -> BAD_MODEL', async () => {
     expect(await codeOf(loadModel({ json: model.json, weightData: bin.slice(8) }))).toMatch(/^BAD_MODEL: weights are truncated/);
   });

@@ -65,6 +65,7 @@ class Estimator implements PoseEstimator {
       mapSize: graph.mapSize,
       receptiveFields: receptiveFields(j.config),
       refine: { ...j.refine },
+      tracker: { ...j.tracker },
       ...(source !== undefined ? { source } : {}),
       ...(j.provenance !== undefined ? { provenance: j.provenance } : {}),
     };

@@ -3,7 +3,7 @@ import type { Keypoint } from '../decode/decode.js';
 import type { PoseInput } from '../preprocess/input.js';
 import type { EstimateOptions } from '../options.js';
 import type { Roi } from '../preprocess/letterbox.js';
-import type { RefineSpec } from '../weights/format.js';
+import type { RefineSpec, TrackerSpec } from '../weights/format.js';
 
 /**
  * How the frame was framed for the network:
@@ -73,6 +73,8 @@ export interface ModelInfo {
   receptiveFields: number[];
   /** two-pass inference: pass 1's input side and the person crop of pass 2 (model.json "refine") */
   refine: Required<RefineSpec>;
+  /** the model's score scale: PoseTracker's default minPoseScore (model.json "tracker") */
+  tracker: TrackerSpec;
   /** where model.json was loaded from, if from a URL or file */
   source?: string;
   provenance?: Record<string, unknown>;

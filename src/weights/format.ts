@@ -28,6 +28,18 @@ export interface RefineSpec {
 /** Used when model.json has no "refine" (detectSize: the model's inputSize). */
 export const DEFAULT_REFINE: Readonly<RefineSpec> = Object.freeze({ margin: 1.5, minSide: 0.2 });
 
+/** The model's own score scale, which PoseTracker's defaults follow (docs/model-format.md, "Tracker"). */
+export interface TrackerSpec {
+  /**
+   * a pose scoring below this is taken for nobody in view: the default of PoseTracker's
+   * minPoseScore, measured per model by `npm run bench:scores -- --model <folder> --write`
+   */
+  minPoseScore: number;
+}
+
+/** Used when model.json has no "tracker". */
+export const DEFAULT_TRACKER_SPEC: Readonly<TrackerSpec> = Object.freeze({ minPoseScore: 0.1 });
+
 export interface OutputSpec {
   kind: 'spatial-softmax';
   /** a background map follows the joint maps */
@@ -47,6 +59,8 @@ export interface ModelJson {
   output: OutputSpec;
   /** two-pass parameters; filled in with DEFAULT_REFINE (detectSize: config.inputSize) when absent */
   refine: Required<RefineSpec>;
+  /** filled in with DEFAULT_TRACKER_SPEC when absent */
+  tracker: TrackerSpec;
   provenance?: Record<string, unknown>;
   weightsManifest: tf.io.WeightsManifestConfig;
 }
@@ -146,6 +160,13 @@ export function validateModelJson(value: unknown): ModelJson {
     minSide: (refine.minSide as number | undefined) ?? DEFAULT_REFINE.minSide,
     detectSize: detectSize as number,
   };
+  const tracker = (j.tracker ?? {}) as Record<string, unknown>;
+  if (typeof tracker !== 'object' || Array.isArray(tracker)) throw bad('model.json: "tracker" must be an object {minPoseScore}');
+  const minPoseScore = tracker.minPoseScore ?? DEFAULT_TRACKER_SPEC.minPoseScore;
+  if (!isNum(minPoseScore) || minPoseScore < 0 || minPoseScore > 1) {
+    throw bad(`model.json: tracker.minPoseScore must be a number from 0 to 1, got ${JSON.stringify(tracker.minPoseScore)}`);
+  }
+  j.tracker = { minPoseScore };
   if (!Array.isArray(j.weightsManifest) || j.weightsManifest.length === 0) {
     throw bad('model.json: "weightsManifest" must be a non-empty array of weight groups');
   }

@@ -1,5 +1,5 @@
 export { MODEL_FORMAT, DEFAULT_REFINE, validateModelJson, numMapsOf } from './format.js';
-export type { ModelJson, ModelFiles, PreprocessSpec, OutputSpec, RefineSpec } from './format.js';
+export type { ModelJson, ModelFiles, PreprocessSpec, OutputSpec, RefineSpec, TrackerSpec } from './format.js';
 export { validateWeights, entryByteLength } from './validate.js';
 export { loadModel, modelFromMemory } from './load.js';
 export type { ModelSource, PreloadedModel, LoadModelOptions } from './load.js';

@@ -1,6 +1,6 @@
 import type { CpmConfig } from '../model/config.js';
 import { weightSpecs } from '../model/weight-specs.js';
-import type { ModelFiles, RefineSpec } from './format.js';
+import type { ModelFiles, RefineSpec, TrackerSpec } from './format.js';
 import { serializeModel, type ModelDescription, type SerializeOptions } from './save.js';
 
 /** The 14 LSP joints (the shipped models' joint set), person's own left/right. */
@@ -79,6 +79,8 @@ export interface RandomModelOptions {
   name?: string;
   /** two-pass crop parameters written to model.json; default: none (DEFAULT_REFINE applies) */
   refine?: RefineSpec;
+  /** written to model.json; default: none (DEFAULT_TRACKER_SPEC applies) */
+  tracker?: TrackerSpec;
   serialize?: SerializeOptions;
 }
 
@@ -99,6 +101,7 @@ export function createRandomModel(opts: RandomModelOptions = {}): ModelFiles {
     output: { kind: 'spatial-softmax', background: true, sigma: 1.5 },
     provenance: { trainingData: 'none: random weights for tests', seed: opts.seed ?? 1 },
     ...(opts.refine ? { refine: opts.refine } : {}),
+    ...(opts.tracker ? { tracker: opts.tracker } : {}),
   };
   return serializeModel(description, randomWeights(config, joints.length + 1, opts.seed ?? 1), opts.serialize);
 }

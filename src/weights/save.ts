@@ -2,10 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
 import { isNode, nodeImport } from '../env.js';
 import { weightSpecs } from '../model/weight-specs.js';
-import { MODEL_FORMAT, validateModelJson, type ModelFiles, type ModelJson, type RefineSpec } from './format.js';
+import { MODEL_FORMAT, validateModelJson, type ModelFiles, type ModelJson, type RefineSpec, type TrackerSpec } from './format.js';
 
-/** model.json without the manifest: what serializeModel needs besides the weights (refine: default DEFAULT_REFINE). */
-export type ModelDescription = Omit<ModelJson, 'weightsManifest' | 'format' | 'refine'> & { format?: typeof MODEL_FORMAT; refine?: RefineSpec };
+/**
+ * model.json without the manifest: what serializeModel needs besides the weights (refine: default
+ * DEFAULT_REFINE; tracker: default DEFAULT_TRACKER_SPEC).
+ */
+export type ModelDescription = Omit<ModelJson, 'weightsManifest' | 'format' | 'refine' | 'tracker'> & {
+  format?: typeof MODEL_FORMAT; refine?: RefineSpec; tracker?: TrackerSpec;
+};
 
 export interface SerializeOptions {
   /** store weights as float16 (TF.js quantization convention); default false */
