@@ -62,13 +62,35 @@ def teacher_beliefs(maps, flipped_maps=None, flip_perm=None):
     return dist, bg
 
 
+def pair_overlap(maps, grid_joints, pairs, min_separation):
+    """Mean Bhattacharyya overlap of the predicted distributions of each left/right pair.
+
+    Counted only where both joints of the pair are labelled and at least min_separation grid cells
+    apart: there the two maps must not share a peak. A "collapse" (both joints of a pair predicted on
+    one of them) is the commonest left/right error (docs/TRAINING.md, "Where the misses go"); the
+    cross-entropy charges it as any other miss, this term charges the shared peak itself.
+    Returns 0 when no pair qualifies.
+    """
+    if not pairs:
+        return maps.new_zeros(())
+    prob = F.softmax(maps[:, :-1].flatten(2), dim=-1)
+    a = torch.tensor([p[0] for p in pairs], device=maps.device)
+    b = torch.tensor([p[1] for p in pairs], device=maps.device)
+    overlap = torch.sqrt(prob[:, a] * prob[:, b] + 1e-12).sum(-1)  # (N, P): 1 = identical maps
+    ga, gb = grid_joints[:, a], grid_joints[:, b]
+    apart = (ga[..., 2] > 0) & (gb[..., 2] > 0) & ((ga[..., :2] - gb[..., :2]).norm(dim=-1) >= min_separation)
+    return (overlap * apart).sum() / apart.sum().clamp_min(1)
+
+
 def cpm_loss(all_maps, joints_px, stride, sigma, background_weight, intermediate=True, teacher=None,
-             teacher_weight=0.0):
+             teacher_weight=0.0, flip_pairs=(), overlap_weight=0.0):
     """Sum of per-stage losses (intermediate supervision), or the last stage's only.
 
     teacher: (distributions, background) from teacher_beliefs; every stage's target becomes
     (1 - teacher_weight) * labels + teacher_weight * teacher (distillation). Joints without a label stay
     masked: the teacher only reshapes the target of a labelled joint, it does not invent one.
+    overlap_weight > 0 adds overlap_weight * pair_overlap to every supervised stage (flip_pairs: the
+    left/right joint index pairs; labels at least 4 sigma apart).
     """
     _, _, h, w = all_maps[-1].shape
     dist, valid, background = make_targets(joints_px, stride, h, w, sigma)
@@ -78,6 +100,9 @@ def cpm_loss(all_maps, joints_px, stride, sigma, background_weight, intermediate
         background = (1 - teacher_weight) * background + teacher_weight * t_bg
     used = all_maps if intermediate else all_maps[-1:]
     losses = [stage_loss(m, dist, valid, background, background_weight) for m in used]
+    if overlap_weight > 0:
+        g = to_grid(joints_px, stride)
+        losses = [l + overlap_weight * pair_overlap(m, g, flip_pairs, 4 * sigma) for l, m in zip(losses, used)]
     return sum(losses), [l.detach() for l in losses]
 
 

@@ -368,7 +368,8 @@ def main(argv=None):
                     soft = teacher_beliefs(teacher(x)[-1], flipped, data.spec.flip_perm)
             maps = model(x)
             loss, per_stage = cpm_loss(maps, j, model.stride, tcfg["sigma"], tcfg["background_weight"],
-                                       tcfg["intermediate_supervision"], soft, distill["weight"] if soft is not None else 0.0)
+                                       tcfg["intermediate_supervision"], soft, distill["weight"] if soft is not None else 0.0,
+                                       data.spec.flip_pairs, tcfg.get("pair_overlap_weight", 0.0))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -17,7 +17,7 @@ from training.cpm.export import load_into, read_weights, write_model  # noqa: E4
 from training.cpm.label_check import opposed_pairs  # noqa: E402
 from training.cpm.data import exclude_records  # noqa: E402
 from training.cpm.model import CPM  # noqa: E402
-from training.cpm.targets import cpm_loss, decode, make_targets, pck, stage_loss, teacher_beliefs  # noqa: E402
+from training.cpm.targets import cpm_loss, decode, make_targets, pair_overlap, pck, stage_loss, teacher_beliefs, to_grid  # noqa: E402
 from training.cpm.train import restore_batch_norm  # noqa: E402
 
 NAMES = ["left_hand", "right_hand", "nose"]
@@ -125,6 +125,36 @@ def test_intermediate_supervision_sums_stage_losses():
     assert total.item() == pytest.approx(sum(p.item() for p in per))
     assert last.item() == pytest.approx(per[1].item())
     assert len(per_last) == 1
+
+
+def _peaked(grid_cells, h=16, w=16, sharp=8.0):
+    """Logit maps (1, J+1, h, w) with joint j peaked at grid cell (col, row) grid_cells[j]."""
+    ys, xs = torch.meshgrid(torch.arange(h, dtype=torch.float32), torch.arange(w, dtype=torch.float32), indexing="ij")
+    maps = torch.zeros(1, len(grid_cells) + 1, h, w)
+    for j, (c, r) in enumerate(grid_cells):
+        maps[0, j] = -sharp * ((xs - c) ** 2 + (ys - r) ** 2)
+    return maps
+
+
+def test_pair_overlap_charges_a_collapsed_pair_only_when_its_labels_are_apart():
+    # stride 4: labels of joints 0 and 1 at grid cells (2, 3) and (10, 3), 8 cells apart
+    joints = torch.tensor([[[10.0, 14.0, 1.0], [42.0, 14.0, 1.0]]])
+    g = to_grid(joints, 4)
+    apart, collapsed = _peaked([(2, 3), (10, 3)]), _peaked([(10, 3), (10, 3)])
+    assert pair_overlap(apart, g, [(0, 1)], 4.0).item() == pytest.approx(0.0, abs=1e-3)
+    assert pair_overlap(collapsed, g, [(0, 1)], 4.0).item() == pytest.approx(1.0, abs=1e-3)
+    # labels closer than min_separation, or one unlabelled, or no pairs: not counted
+    assert pair_overlap(collapsed, g, [(0, 1)], 9.0).item() == 0.0
+    unlabelled = joints.clone()
+    unlabelled[0, 1, 2] = 0
+    assert pair_overlap(collapsed, to_grid(unlabelled, 4), [(0, 1)], 4.0).item() == 0.0
+    assert pair_overlap(collapsed, g, [], 4.0).item() == 0.0
+    # in the loss: every supervised stage pays overlap_weight for the collapse, nothing when apart
+    for maps, extra in ((apart, 0.0), (collapsed, 0.5)):
+        base, _ = cpm_loss([maps, maps], joints, 4, 1.0, 0.1)
+        with_overlap, per = cpm_loss([maps, maps], joints, 4, 1.0, 0.1, flip_pairs=[(0, 1)], overlap_weight=0.25)
+        assert with_overlap.item() - base.item() == pytest.approx(extra, abs=1e-3)
+        assert with_overlap.item() == pytest.approx(sum(p.item() for p in per))
 
 
 def test_distillation_mixes_teacher_beliefs_into_labelled_targets_only():
