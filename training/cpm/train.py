@@ -96,8 +96,9 @@ class EMA:
 def predict(model, data, cfg, stages=None, batch=100, two_pass=True):
     """Keypoints on the validation canvases (whole images letterboxed, no augmentation), in canvas pixels.
 
-    Pass 1 sees the whole image; pass 2 (two_pass) a square crop around pass 1's keypoints, as the library does.
-    Returns (final keypoints, pass-1 keypoints).
+    Pass 1 sees the whole image; pass 2 (two_pass) a square crop around pass 1's keypoints, as the library does:
+    the crop is framed by pass 1's stage refine.detect_stages (default 2, the library's detectStages),
+    not by its last stage. Returns (final keypoints, one-pass keypoints: all stages on the whole image).
     """
     model.eval()
     images, joints, _ = data.val
@@ -105,14 +106,18 @@ def predict(model, data, cfg, stages=None, batch=100, two_pass=True):
     refine = cfg.get("refine", {})
     margin, min_frac = refine.get("margin", 1.5), refine.get("min_side", 0.2)
     detect_size = refine.get("detect_size", size)
+    detect_stages = refine.get("detect_stages", 2)
     preds, first = [], []
     for s in range(0, len(images), batch):
         idx = np.arange(s, min(s + batch, len(images)))
         x, _ = make_batch(images, joints, idx, data.spec, detect_size, cfg["train"]["augment"], None, train=False)
-        pred = decode(model(normalise(x, PREPROCESS), stages)[-1], model.stride)
+        outs = model(normalise(x, PREPROCESS), stages)
+        pred = decode(outs[-1], model.stride)
         pred[..., :2] *= data.canvas / detect_size  # pass-1 input pixels -> canvas pixels
         first.append(pred)
         if two_pass:
+            pred = decode(outs[min(detect_stages, len(outs)) - 1], model.stride)
+            pred[..., :2] *= data.canvas / detect_size
             A, b = person_crop_affines(pred, size, margin, min_frac * data.canvas)
             canv = torch.from_numpy(images[idx]).permute(0, 3, 1, 2).float()
             x2 = warp_images(canv, A, b, size)
