@@ -18,7 +18,7 @@ import { DEFAULT_TRACKER_SPEC } from '../src/weights/format.js';
 import { scriptArgs } from './args.js';
 import { decodeImage, loadLspet, progress, selectSplit, type Rgba } from './lspet.js';
 import { quantile } from './timing.js';
-import { backgroundPixel } from '../test/video-helpers.js';
+import { backgroundFrame } from '../test/video-helpers.js';
 
 const USAGE = 'usage: npm run bench:scores -- [--data ../shared/data/lspet] [--model <folder or model.json>] [--write]';
 const { help } = scriptArgs(USAGE);
@@ -73,7 +73,7 @@ const empty: Record<string, Rgba> = {
   white: frame(() => [255, 255, 255]),
   gradient: frame((x, y) => [(x * 255) / W, (y * 255) / H, 128]),
   // the background of test/video.test.ts's blank frames
-  'test background': frame(backgroundPixel),
+  'test background': backgroundFrame(W, H),
   'uniform noise': frame(() => [256 * random(), 256 * random(), 256 * random()].map(Math.floor) as [number, number, number]),
 };
 console.log('\nframes with nobody in them (two passes / one pass):');

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { BUNDLED_MODEL_NAMES, bundledModelUrl, createEstimator, estimatePose } from '../src/index.js';
 import { LSP_JOINTS } from '../src/weights/random.js';
 import { lspetImage, ROOT, SHIPPED_MODEL_JSON as MODEL } from './helpers.js';
-import { backgroundPixel } from './video-helpers.js';
+import { backgroundFrame } from './video-helpers.js';
 
 function requireModel() {
   if (!fs.existsSync(MODEL)) throw new Error('models/cpm-lite/model.json is missing: the default model is shipped by the training pipeline');
@@ -66,11 +66,7 @@ describe('bundled models by name', () => {
     const est = await createEstimator({ model: name });
     try {
       expect(est.model.tracker.minPoseScore).toBe(raw.tracker.minPoseScore);
-      const W = 640;
-      const H = 480;
-      const blank = new Uint8Array(W * H * 3);
-      for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) blank.set(backgroundPixel(x, y), (y * W + x) * 3);
-      const frame = { data: blank, width: W, height: H, channels: 3 as const };
+      const frame = backgroundFrame(640, 480);
       for (const cropPass of [true, false]) {
         expect((await est.estimatePose(frame, { cropPass })).score).toBeLessThan(est.model.tracker.minPoseScore);
       }

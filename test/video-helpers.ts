@@ -37,6 +37,19 @@ export function backgroundPixel(x: number, y: number): [number, number, number] 
   return [70 + 30 * Math.sin(x / 40), 80 + 20 * Math.cos(y / 30), 90];
 }
 
+/** A width x height frame of the background only (nobody in view). RGBA. */
+export function backgroundFrame(width: number, height: number): Rgba {
+  const out = new Uint8Array(width * height * 4);
+  for (let Y = 0; Y < height; Y++) {
+    for (let X = 0; X < width; X++) {
+      const o = (Y * width + X) * 4;
+      out.set(backgroundPixel(X, Y), o);
+      out[o + 3] = 255;
+    }
+  }
+  return { data: out, width, height };
+}
+
 /**
  * Renders `photo` scaled by s at (ox, oy) on a width x height frame (bilinear sampling; the rest is
  * a dim, smooth, deterministic background). RGBA.
@@ -90,7 +103,7 @@ export interface SeqFrame {
 export function panZoomSequence(photoNumber: number, n: number, width: number, height: number, from: Placement, to: Placement, blank: ReadonlySet<number> = new Set()): SeqFrame[] {
   const photo = lspetImage(photoNumber);
   const truth = lspetTruth(photoNumber);
-  const empty = renderFrame(photo, { ox: -1e6, oy: -1e6, s: 1 }, width, height);
+  const empty = backgroundFrame(width, height);
   const frames: SeqFrame[] = [];
   for (let i = 0; i < n; i++) {
     const a = n > 1 ? i / (n - 1) : 0;

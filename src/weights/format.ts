@@ -28,7 +28,7 @@ export interface RefineSpec {
 /** Used when model.json has no "refine" (detectSize: the model's inputSize). */
 export const DEFAULT_REFINE: Readonly<RefineSpec> = Object.freeze({ margin: 1.5, minSide: 0.2 });
 
-/** The model's own score scale, which PoseTracker's defaults follow (docs/model-format.md, "Tracker"). */
+/** The model's own score scale, which PoseTracker's defaults follow (docs/model-format.md, `tracker.minPoseScore`). */
 export interface TrackerSpec {
   /**
    * a pose scoring below this is taken for nobody in view: the default of PoseTracker's
