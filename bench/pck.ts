@@ -13,8 +13,6 @@
 import { rng } from '../src/weights/random.js';
 import { quantile } from './timing.js';
 
-export { quantile } from './timing.js';
-
 export const THRESHOLDS = [0.2, 0.1] as const;
 
 /** The 12 limb joints that LSP and COCO skeletons share. */

@@ -20,7 +20,8 @@ import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, type EstimateOptions } from 
 import type { BackendChoice } from '../src/backend/backend.js';
 import { scriptArgs } from './args.js';
 import { decodeImage, loadLspet, progress, selectSplit } from './lspet.js';
-import { markdownTable, PckAccumulator, pct, quantile, type AnnotatedJoint, type Point } from './pck.js';
+import { markdownTable, PckAccumulator, pct, type AnnotatedJoint, type Point } from './pck.js';
+import { quantile } from './timing.js';
 
 const USAGE = 'usage: npm run bench:stages -- [--data ../shared/data/lspet] [--model <folder or model.json>] [--backend wasm|cpu] [--limit N] [--out docs/stages.md] [--json out.json]';
 

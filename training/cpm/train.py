@@ -116,8 +116,9 @@ def predict(model, data, cfg, stages=None, batch=100, two_pass=True):
         pred[..., :2] *= data.canvas / detect_size  # pass-1 input pixels -> canvas pixels
         first.append(pred)
         if two_pass:
-            pred = decode(outs[min(detect_stages, len(outs)) - 1], model.stride)
-            pred[..., :2] *= data.canvas / detect_size
+            if detect_stages < len(outs):  # else pass 1's last stage, decoded above, frames the crop
+                pred = decode(outs[detect_stages - 1], model.stride)
+                pred[..., :2] *= data.canvas / detect_size
             A, b = person_crop_affines(pred, size, margin, min_frac * data.canvas)
             canv = torch.from_numpy(images[idx]).permute(0, 3, 1, 2).float()
             x2 = warp_images(canv, A, b, size)
