@@ -44,7 +44,7 @@ export interface EstimateOptions {
    */
   detectStages?: number;
   /**
-   * Input side of pass 1 (a multiple of the model's stride, 32 to 512); pass 2 runs at inputSize.
+   * Input side of pass 1 (a multiple of the model's inputMultiple, 32 to 512); pass 2 runs at inputSize.
    * Smaller is faster and frames the person less well (cpm-lite at 96: README, "The shipped model").
    * Default: the model's refine.detectSize, else its inputSize (cpm-lite: 128).
    */
@@ -178,7 +178,8 @@ function checkRoi(v: unknown): Roi {
 /** What option validation needs to know of the model. */
 export interface ModelLimits {
   stages: number;
-  stride: number;
+  /** network input sides must be multiples of this (ModelInfo.inputMultiple) */
+  inputMultiple: number;
   /** pass 1's default input side (model.json refine.detectSize) */
   detectSize: number;
   /** PoseTracker's default minPoseScore (model.json tracker.minPoseScore) */
@@ -187,19 +188,19 @@ export interface ModelLimits {
 
 /** The limits of a loaded model (an estimator's ModelInfo, or anything shaped like it). */
 export function modelLimits(model: {
-  stages: number; stride: number; refine: { detectSize: number }; tracker: { minPoseScore: number };
+  stages: number; inputMultiple: number; refine: { detectSize: number }; tracker: { minPoseScore: number };
 }): ModelLimits {
-  return { stages: model.stages, stride: model.stride, detectSize: model.refine.detectSize, minPoseScore: model.tracker.minPoseScore };
+  return { stages: model.stages, inputMultiple: model.inputMultiple, detectSize: model.refine.detectSize, minPoseScore: model.tracker.minPoseScore };
 }
 
 /** Smallest and largest detectSize accepted. */
 export const DETECT_SIZE_RANGE: readonly [number, number] = [32, 512];
 
-/** detectSize (estimatePose's, the tracker's): a multiple of the model's stride within DETECT_SIZE_RANGE. */
+/** detectSize (estimatePose's, the tracker's): a multiple of the model's inputMultiple within DETECT_SIZE_RANGE. */
 function checkDetectSize(v: unknown, model: ModelLimits): number {
   const [lo, hi] = DETECT_SIZE_RANGE;
-  if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi || (v as number) % model.stride !== 0) {
-    throw invalid(`detectSize must be a multiple of the model's stride (${model.stride}) from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi || (v as number) % model.inputMultiple !== 0) {
+    throw invalid(`detectSize must be a multiple of the model's input multiple (${model.inputMultiple}) from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
   }
   return v as number;
 }

@@ -273,7 +273,7 @@ describe('options', () => {
     [[PHOTOS[0]!, '--stages', '9'], /--stages 9: the model "cpm-lite" has \d stages/],
     [['x.jpg', '--detect-size', '9.5'], /--detect-size must be a whole number of pixels, got "9.5"/],
     [['x.jpg', '--refine-passes', '4'], /--refine-passes must be a whole number from 1 to 3, got "4"/],
-    [[PHOTOS[0]!, '--detect-size', '98'], /--detect-size for the model "cpm-lite" must be a multiple of the model's stride \(4\) from 32 to 512, got 98/],
+    [[PHOTOS[0]!, '--detect-size', '98'], /--detect-size for the model "cpm-lite" must be a multiple of the model's input multiple \(4\) from 32 to 512, got 98/],
   ])('usage error %j: exit 2, one message and a pointer to --help', (args, message) => {
     const r = cli(args as string[]);
     expect(r.status).toBe(2);

@@ -49,7 +49,7 @@ describe('estimatePose', () => {
   it('model info', () => {
     expect(est.backend).toBe('cpu');
     expect(est.model).toMatchObject({
-      name: 'tiny-random', joints: LSP_JOINTS, stages: 3, inputSize: 32, stride: 4, mapSize: 8, receptiveFields: [26, 50, 74],
+      name: 'tiny-random', joints: LSP_JOINTS, stages: 3, inputSize: 32, stride: 4, inputMultiple: 4, mapSize: 8, receptiveFields: [26, 50, 74],
     });
     expect(est.model.skeleton.length).toBeGreaterThan(10);
     expect(est.model.flipPairs).toContainEqual([6, 11]);
@@ -327,7 +327,7 @@ describe('errors', () => {
   it('INVALID_OPTION for bad per-call options, with explicit messages', async () => {
     const img = syntheticImage(20, 20);
     await expect(est.estimatePose(img, { stages: 4 })).rejects.toThrow(/stages must be an integer from 1 to 3, got 4/);
-    await expect(est.estimatePose(img, { detectSize: 34 })).rejects.toThrow(/detectSize must be a multiple of the model's stride \(4\) from 32 to 512, got 34/);
+    await expect(est.estimatePose(img, { detectSize: 34 })).rejects.toThrow(/detectSize must be a multiple of the model's input multiple \(4\) from 32 to 512, got 34/);
     await expect(est.estimatePose(img, { refinePasses: 4 })).rejects.toThrow(/refinePasses must be an integer from 1 to 3, got 4/);
     await expect(est.estimatePose(img, { stage: 2 } as never)).rejects.toThrow(/unknown estimatePose option "stage" \(did you mean "stages"\?\)/);
     for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { flipTest: 'yes' }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { detectSize: 30 }, { detectSize: 16 }, { detectSize: 516 }, { detectSize: 34 }, { detectSize: '64' }, { refinePasses: 0 }, { refinePasses: 4 }, { refinePasses: 1.5 }, { refinePasses: '2' }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCpmGraph, type CpmGraph } from '../src/model/graph.js';
 import { receptiveFields } from '../src/model/receptive-field.js';
-import { validateConfig, strideOf, mapSizeOf } from '../src/model/config.js';
+import { validateConfig, strideOf, mapSizeOf, type CpmConfig } from '../src/model/config.js';
 import { weightSpecs } from '../src/model/weight-specs.js';
 import { CPM_LITE_CONFIG, randomWeights } from '../src/weights/random.js';
 import { shippedModelJson, TINY_CONFIG } from './helpers.js';
@@ -122,8 +122,94 @@ describe('receptive fields', () => {
 describe('config validation', () => {
   it('accepts cpm-lite and names the first bad field', () => {
     expect(validateConfig(CPM_LITE_CONFIG)).toBe(CPM_LITE_CONFIG);
-    expect(() => validateConfig({ ...CPM_LITE_CONFIG, inputSize: 130 })).toThrow(/not a multiple of the map stride 4/);
+    expect(() => validateConfig({ ...CPM_LITE_CONFIG, inputSize: 130 })).toThrow(/not a multiple of 4 \(the map stride/);
     expect(() => validateConfig({ ...CPM_LITE_CONFIG, stages: 0 })).toThrow(/config.stages/);
     expect(() => validateConfig({ ...CPM_LITE_CONFIG, backbone: [{ filters: 8, kernel: 2 }] })).toThrow(/kernel must be odd/);
+  });
+});
+
+describe('context branch', () => {
+  // TINY_CONFIG (stride 4) plus a branch that pools the 8 x 8 maps to 4 x 4, then 2 x 2
+  const CTX: CpmConfig = {
+    ...TINY_CONFIG,
+    context: [{ filters: 6, kernel: 3, pool: 2 }, { filters: 10, kernel: 3, dilation: 1, pool: 2 }],
+  };
+  const numMaps = 15;
+
+  /**
+   * A graph with random weights from a seed: every weight the plain tiny config has is the same with or
+   * without the branch; context/out optionally zeroed.
+   */
+  function graphOf(config: CpmConfig, seed: number, silentContext = false): CpmGraph {
+    const g = buildCpmGraph(config, numMaps);
+    const w = { ...randomWeights(config, numMaps, seed), ...randomWeights(TINY_CONFIG, numMaps, seed) };
+    const tensors: Record<string, tf.Tensor> = {};
+    for (const s of weightSpecs(config, numMaps)) {
+      const values = silentContext && s.name.startsWith('context/out/') ? new Float32Array(w[s.name]!.length) : w[s.name]!;
+      tensors[s.name] = tf.tensor(values, s.shape);
+    }
+    g.setWeights(tensors);
+    tf.dispose(Object.values(tensors));
+    return g;
+  }
+
+  it('lists its weights after stage 1 and before stage 2, projecting back to the feature channels', () => {
+    const names = weightSpecs(CTX, numMaps).map((s) => s.name);
+    const plain = weightSpecs(TINY_CONFIG, numMaps).map((s) => s.name);
+    const at = names.indexOf('context/conv1/kernel');
+    expect(names[at - 1]).toBe('stage1/out/bias');
+    expect(names.slice(at, at + 6)).toEqual([
+      'context/conv1/kernel', 'context/conv1/bias', 'context/conv2/kernel', 'context/conv2/bias', 'context/out/kernel', 'context/out/bias',
+    ]);
+    expect(names[at + 6]).toBe('stage2/conv1/kernel');
+    expect(names.filter((n) => !n.startsWith('context/'))).toEqual(plain);
+    const spec = (n: string) => weightSpecs(CTX, numMaps).find((s) => s.name === n)!.shape;
+    expect(spec('context/conv1/kernel')).toEqual([3, 3, 12, 6]);
+    expect(spec('context/out/kernel')).toEqual([1, 1, 10, 12]);
+  });
+
+  it('input sides must be multiples of stride x context pooling (16); maps keep the stride-4 grid', () => {
+    const g = graphOf(CTX, 3);
+    expect(g.inputMultiple).toBe(16);
+    for (const side of [32, 48, 64]) {
+      const x = tf.randomUniform([1, side, side, 3], -1, 1) as tf.Tensor4D;
+      const outs = g.runStages(x);
+      expect(outs.map((o) => o.shape)).toEqual(Array(3).fill([1, side / 4, side / 4, numMaps]));
+      tf.dispose([x, ...outs]);
+    }
+    const x = tf.zeros([1, 40, 40, 3]) as tf.Tensor4D;
+    expect(() => g.runStages(x)).toThrow(/multiple of 16 on each side, got 40 x 40/);
+    x.dispose();
+    g.dispose();
+  });
+
+  it('stage 1 never reads it; a silent branch (context/out = 0) leaves every stage as without it', () => {
+    const plain = graphOf(TINY_CONFIG, 5);
+    const silent = graphOf(CTX, 5, true);
+    const live = graphOf(CTX, 5);
+    const x = tf.randomUniform([1, 32, 32, 3], -1, 1, 'float32', 9) as tf.Tensor4D;
+    const [a, b, c] = [plain, silent, live].map((g) => g.runStages(x));
+    const maxDiff = (p: tf.Tensor, q: tf.Tensor) => tf.tidy(() => p.sub(q).abs().max().dataSync()[0]!);
+    for (let t = 0; t < 3; t++) expect(maxDiff(a![t]!, b![t]!)).toBeLessThan(1e-5);
+    expect(maxDiff(a![0]!, c![0]!)).toBeLessThan(1e-5);
+    expect(maxDiff(a![1]!, c![1]!)).toBeGreaterThan(1e-3);
+    tf.dispose([x, ...a!, ...b!, ...c!]);
+    for (const g of [plain, silent, live]) g.dispose();
+  });
+
+  it('widens the receptive field of stages 2..T only', () => {
+    // tiny features see 26 px at jump 4; pool 2 (+4) and conv (+16) at jump 8, pool 2 (+8) and conv (+32) at jump 16
+    const rf = receptiveFields(CTX);
+    expect(rf[0]).toBe(26);
+    expect(rf[1]).toBe(26 + 4 + 16 + 8 + 32 + 8 + 16);
+  });
+
+  it('validation names the bad context field', () => {
+    expect(validateConfig(CTX)).toBe(CTX);
+    expect(() => validateConfig({ ...CTX, context: [] })).toThrow(/config.context must be a non-empty array/);
+    expect(() => validateConfig({ ...CTX, context: [{ filters: 4, kernel: 2 }] })).toThrow(/config.context\[0\].kernel must be odd/);
+    expect(() => validateConfig({ ...CTX, context: [{ filters: 0, kernel: 3 }] })).toThrow(/config.context\[0\].filters/);
+    // 40 is a multiple of the stride (4) but not of 16
+    expect(() => validateConfig({ ...CTX, inputSize: 40 })).toThrow(/inputSize 40 is not a multiple of 16/);
   });
 });

@@ -169,7 +169,7 @@ describe('detectionStageMacs', () => {
 });
 
 describe('tracker options', () => {
-  const LIMITS = { stages: 3, stride: 4, detectSize: 128, minPoseScore: 0.13 };
+  const LIMITS = { stages: 3, inputMultiple: 4, detectSize: 128, minPoseScore: 0.13 };
   it('defaults in one place; bad options are INVALID_OPTION with a message', () => {
     const r = validateTrackerOptions({}, LIMITS);
     // detectSize and minPoseScore default to the model's own (model.json refine / tracker)
@@ -192,7 +192,7 @@ describe('tracker options', () => {
     expect(code({ smoothing: { minCutoff: -1 } })).toMatch(/INVALID_OPTION: smoothing.minCutoff/);
     expect(code({ smoothing: { cutoff: 1 } })).toMatch(/INVALID_OPTION: unknown smoothing option "cutoff"/);
     expect(code({ minPoseScore: 2 })).toMatch(/INVALID_OPTION: minPoseScore/);
-    expect(code({ detectSize: 98 })).toMatch(/INVALID_OPTION: detectSize must be a multiple of the model's stride \(4\) from 32 to 512, got 98/);
+    expect(code({ detectSize: 98 })).toMatch(/INVALID_OPTION: detectSize must be a multiple of the model's input multiple \(4\) from 32 to 512, got 98/);
     expect(code({ detectSize: 516 })).toMatch(/INVALID_OPTION: detectSize must be/);
     expect(code({ tracking: 'yes' })).toMatch(/INVALID_OPTION: tracking must be true or false/);
     expect(code({ trackin: true })).toMatch(/INVALID_OPTION: unknown tracker option "trackin" \(did you mean "tracking"\?\)/);

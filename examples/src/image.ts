@@ -51,10 +51,10 @@ function modelControls(est: PoseEstimator): void {
   fillMapStages();
 }
 
-/** The model's detectSize, and 3/4 and 1/2 of its inputSize, rounded down to the stride (the library's limits apply). */
+/** The model's detectSize, and 3/4 and 1/2 of its inputSize, rounded down to its input multiple (the library's limits apply). */
 function detectSizeChoices(est: PoseEstimator): number[] {
-  const { inputSize, stride, refine } = est.model;
-  const snap = (v: number) => Math.max(32, Math.floor(v / stride) * stride);
+  const { inputSize, inputMultiple, refine } = est.model;
+  const snap = (v: number) => Math.max(32, Math.floor(v / inputMultiple) * inputMultiple);
   const sizes = new Set([refine.detectSize, inputSize, snap(inputSize * 0.75), snap(inputSize * 0.5)]);
   if (settings.detectSize !== undefined) sizes.add(settings.detectSize);
   return [...sizes].sort((a, b) => b - a);

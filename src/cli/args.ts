@@ -135,7 +135,7 @@ export function parseCliArgs(argv: string[]): CliOptions {
     opts.backend = v.backend;
   }
   if (v.stages !== undefined) opts.stages = wholeNumber(v.stages, 1, Infinity, `--stages must be a whole number from 1, got "${v.stages}"`);
-  // whole number here; the model's stride and range are checked once the model is loaded
+  // whole number here; the model's input multiple and range are checked once the model is loaded
   if (v['detect-size'] !== undefined) opts.detectSize = wholeNumber(v['detect-size'], 1, Infinity, `--detect-size must be a whole number of pixels, got "${v['detect-size']}"`);
   if (v['refine-passes'] !== undefined) {
     opts.refinePasses = wholeNumber(v['refine-passes'], 1, MAX_REFINE_PASSES,
@@ -175,7 +175,7 @@ Options:
   -k, --stages K    run stages 1..K only: faster, less accurate (default: all)
       --detect-size N
                     input side of the first pass, which only finds the person: smaller is
-                    faster and frames the person less well; a multiple of the model's stride
+                    faster and frames the person less well; a multiple of the model's input multiple
                     (cpm-lite: 4) from 32 to 512 (default: the model's, cpm-lite 128)
       --refine-passes N
                     crop passes, 1 to ${MAX_REFINE_PASSES}: each after the first re-frames the person around

@@ -62,6 +62,7 @@ class Estimator implements PoseEstimator {
       stages: graph.stages,
       inputSize: j.config.inputSize,
       stride: graph.stride,
+      inputMultiple: graph.inputMultiple,
       mapSize: graph.mapSize,
       receptiveFields: receptiveFields(j.config),
       refine: { ...j.refine },

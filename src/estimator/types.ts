@@ -67,6 +67,8 @@ export interface ModelInfo {
   inputSize: number;
   /** map stride in input pixels */
   stride: number;
+  /** network input sides (inputSize, detectSize) are multiples of this: the stride, times the context branch's pooling */
+  inputMultiple: number;
   /** belief maps are mapSize x mapSize */
   mapSize: number;
   /** each stage's receptive field in input pixels */

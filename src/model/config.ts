@@ -16,11 +16,27 @@ export interface RefineLayer {
   dilation?: number;
 }
 
+/**
+ * One convolution of the optional context branch. Its pool (max-pool size and stride) runs before the
+ * convolution, so the branch works on ever coarser grids.
+ */
+export interface ContextLayer {
+  filters: number;
+  kernel: number;
+  dilation?: number;
+  pool?: number;
+}
+
 /** The graph configuration stored in model.json under `config` (docs/model-format.md). */
 export interface CpmConfig {
   inputSize: number;
   backbone: BackboneLayer[];
   stage1Hidden: number;
+  /**
+   * Optional context branch: the image features pooled and convolved at low resolution, projected back
+   * (context/out), upsampled to the map grid and added to the features that stages 2..T read.
+   */
+  context?: ContextLayer[];
   refineLayers: RefineLayer[];
   refineHidden: number;
   stages: number;
@@ -59,10 +75,14 @@ export function validateConfig(config: unknown): CpmConfig {
   };
   c.backbone.forEach((l, i) => checkLayer(l, `config.backbone[${i}]`, true));
   c.refineLayers.forEach((l, i) => checkLayer(l, `config.refineLayers[${i}]`, false));
+  if (c.context !== undefined) {
+    if (!Array.isArray(c.context) || c.context.length === 0) throw bad('model.json: config.context must be a non-empty array when present');
+    c.context.forEach((l, i) => checkLayer(l, `config.context[${i}]`, true));
+  }
   const cfg = c as unknown as CpmConfig;
-  const stride = strideOf(cfg);
-  if (cfg.inputSize % stride !== 0) {
-    throw bad(`model.json: config.inputSize ${cfg.inputSize} is not a multiple of the map stride ${stride}`);
+  const multiple = inputMultipleOf(cfg);
+  if (cfg.inputSize % multiple !== 0) {
+    throw bad(`model.json: config.inputSize ${cfg.inputSize} is not a multiple of ${multiple} (the map stride times the context branch's pooling)`);
   }
   return cfg;
 }
@@ -70,6 +90,19 @@ export function validateConfig(config: unknown): CpmConfig {
 /** Stride of the belief maps in input pixels: the product of the backbone's pool sizes. */
 export function strideOf(config: CpmConfig): number {
   return config.backbone.reduce((s, l) => s * (l.pool ?? 1), 1);
+}
+
+/** How much the context branch pools the map grid: 1 without a branch. */
+export function contextStrideOf(config: CpmConfig): number {
+  return (config.context ?? []).reduce((s, l) => s * (l.pool ?? 1), 1);
+}
+
+/**
+ * Every network input side must be a multiple of this: the map stride, times the context branch's pooling
+ * (its coarsest grid must tile the map grid exactly for the upsampled context to line up).
+ */
+export function inputMultipleOf(config: CpmConfig): number {
+  return strideOf(config) * contextStrideOf(config);
 }
 
 /** Side of the (square) belief maps. */

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
-import { mapSizeOf, strideOf, type CpmConfig } from './config.js';
+import { contextStrideOf, inputMultipleOf, mapSizeOf, strideOf, type CpmConfig } from './config.js';
 import { convSpecs, weightSpecs, type ConvSpec, type WeightSpec } from './weight-specs.js';
 
 /**
@@ -13,6 +13,8 @@ export class CpmGraph {
   readonly config: CpmConfig;
   readonly numMaps: number;
   readonly stride: number;
+  /** every input side must be a multiple of this (the stride, times the context branch's pooling) */
+  readonly inputMultiple: number;
   /** map side at the model's inputSize */
   readonly mapSize: number;
   readonly weightSpecs: WeightSpec[];
@@ -25,6 +27,7 @@ export class CpmGraph {
     this.config = config;
     this.numMaps = numMaps;
     this.stride = strideOf(config);
+    this.inputMultiple = inputMultipleOf(config);
     this.mapSize = mapSizeOf(config);
     this.weightSpecs = weightSpecs(config, numMaps);
     this.convs = new Map();
@@ -69,8 +72,30 @@ export class CpmGraph {
     const stageOutputs: tf.SymbolicTensor[] = [];
     let maps = conv(get('stage1/out'), conv(get('stage1/hidden'), features));
     stageOutputs.push(maps);
+    // stage 1 reads the local features only; stages 2..T read them plus the context branch, if any
+    let refineFeatures = features;
+    if (config.context && config.stages > 1) {
+      let c: tf.SymbolicTensor = features;
+      config.context.forEach((l, i) => {
+        const pool = l.pool ?? 1;
+        if (pool > 1) {
+          c = tf.layers.maxPooling2d({
+            name: `context_pool${i + 1}`, poolSize: pool, strides: pool, padding: 'valid',
+          }).apply(c) as tf.SymbolicTensor;
+        }
+        c = conv(get(`context/conv${i + 1}`), c);
+      });
+      c = conv(get('context/out'), c);
+      const up = contextStrideOf(config);
+      if (up > 1) {
+        // nearest: each coarse cell covers exactly up x up map cells, as in training (PyTorch 'nearest')
+        c = tf.layers.upSampling2d({ name: 'context_upsample', size: [up, up], interpolation: 'nearest' })
+          .apply(c) as tf.SymbolicTensor;
+      }
+      refineFeatures = tf.layers.add({ name: 'context_add' }).apply([features, c]) as tf.SymbolicTensor;
+    }
     for (let t = 2; t <= config.stages; t++) {
-      let y = tf.layers.concatenate({ name: `stage${t}_concat`, axis: -1 }).apply([features, maps]) as tf.SymbolicTensor;
+      let y = tf.layers.concatenate({ name: `stage${t}_concat`, axis: -1 }).apply([refineFeatures, maps]) as tf.SymbolicTensor;
       config.refineLayers.forEach((_, i) => {
         y = conv(get(`stage${t}/conv${i + 1}`), y);
       });
@@ -99,8 +124,8 @@ export class CpmGraph {
   runStages(input: tf.Tensor4D, k: number = this.config.stages): tf.Tensor4D[] {
     if (this.disposed) throw new PoseError('DISPOSED', 'the graph has been disposed');
     const [, h, w] = input.shape;
-    if (h % this.stride !== 0 || w % this.stride !== 0) {
-      throw new PoseError('BAD_TENSOR', `the network input must be a multiple of the stride (${this.stride}) on each side, got ${h} x ${w}`);
+    if (h % this.inputMultiple !== 0 || w % this.inputMultiple !== 0) {
+      throw new PoseError('BAD_TENSOR', `the network input must be a multiple of ${this.inputMultiple} on each side, got ${h} x ${w}`);
     }
     const model = this.modelForStages(k);
     return tf.tidy(() => {

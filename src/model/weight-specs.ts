@@ -10,7 +10,7 @@ export interface ConvSpec {
   filters: number;
   /** true for each stage's last 1x1 convolution (the logits) */
   linear: boolean;
-  /** backbone only: pool size after the convolution */
+  /** backbone: pool size after the convolution; context branch: pool size before it */
   pool: number;
 }
 
@@ -39,6 +39,18 @@ export function convSpecs(config: CpmConfig, numMaps: number): ConvSpec[] {
     specs.push({ prefix: `stage${stage}/out`, kernel: 1, dilation: 1, inChannels: hidden, filters: numMaps, linear: true, pool: 1 });
   };
   head(1, feat, config.stage1Hidden);
+  if (config.context) {
+    let cin = feat;
+    config.context.forEach((l, i) => {
+      specs.push({
+        prefix: `context/conv${i + 1}`, kernel: l.kernel, dilation: l.dilation ?? 1,
+        inChannels: cin, filters: l.filters, linear: false, pool: l.pool ?? 1,
+      });
+      cin = l.filters;
+    });
+    // linear projection back to the feature channels: added to the features, not a new activation
+    specs.push({ prefix: 'context/out', kernel: 1, dilation: 1, inChannels: cin, filters: feat, linear: true, pool: 1 });
+  }
   for (let t = 2; t <= config.stages; t++) {
     let cin = feat + numMaps;
     config.refineLayers.forEach((l, i) => {

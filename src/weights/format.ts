@@ -1,6 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
-import { strideOf, validateConfig, type CpmConfig } from '../model/config.js';
+import { inputMultipleOf, validateConfig, type CpmConfig } from '../model/config.js';
 
 export const MODEL_FORMAT = 'cpm-pose/1';
 
@@ -19,7 +19,7 @@ export interface RefineSpec {
   /** ... and at least minSide * max(image width, height) */
   minSide: number;
   /**
-   * input side of pass 1, which only frames the person: smaller is faster (a multiple of the stride;
+   * input side of pass 1, which only frames the person: smaller is faster (a multiple of the model's input multiple;
    * best at sizes the model was trained at, training's train.multires). Default: config.inputSize
    */
   detectSize?: number;
@@ -150,10 +150,10 @@ export function validateModelJson(value: unknown): ModelJson {
     if (!isNum(refine[key]) || (refine[key] as number) <= 0) throw bad(`model.json: refine.${key} must be a positive number, got ${JSON.stringify(refine[key])}`);
   }
   const cfg = j.config as CpmConfig;
-  const stride = strideOf(cfg);
+  const multiple = inputMultipleOf(cfg);
   const detectSize = refine.detectSize ?? cfg.inputSize;
-  if (!Number.isInteger(detectSize) || (detectSize as number) < stride || (detectSize as number) % stride !== 0) {
-    throw bad(`model.json: refine.detectSize must be a positive multiple of the stride (${stride}), got ${JSON.stringify(refine.detectSize)}`);
+  if (!Number.isInteger(detectSize) || (detectSize as number) < multiple || (detectSize as number) % multiple !== 0) {
+    throw bad(`model.json: refine.detectSize must be a positive multiple of ${multiple} (the stride, times the context branch's pooling), got ${JSON.stringify(refine.detectSize)}`);
   }
   j.refine = {
     margin: (refine.margin as number | undefined) ?? DEFAULT_REFINE.margin,

@@ -27,6 +27,10 @@ def named_layers(model):
     convs = [m for m in model.backbone if isinstance(m, ConvBNReLU)]
     out += [(f"backbone/conv{i + 1}", m) for i, m in enumerate(convs)]
     out += [("stage1/hidden", model.stage1[0]), ("stage1/out", model.stage1[1])]
+    if model.context is not None:
+        convs = [m for m in model.context if isinstance(m, ConvBNReLU)]
+        out += [(f"context/conv{i + 1}", m) for i, m in enumerate(convs)]
+        out += [("context/out", model.context_out)]
     for t, stage in enumerate(model.refine, start=2):
         convs, head = list(stage)[:-1], list(stage)[-1]
         out += [(f"stage{t}/conv{i + 1}", m) for i, m in enumerate(convs)]

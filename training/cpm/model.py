@@ -4,6 +4,12 @@ Stage 1: five convolutions (the shared image features) then two 1x1 convolutions
 plus background. Stages 2..T: concat(features, previous maps) -> dilated 3x3 convolutions (a receptive
 field that spans the image) -> two 1x1 convolutions. Convolutions carry batch-norm while training;
 export folds it into kernel and bias.
+
+Optional context branch (config "context"): the features pooled down (each layer's pool runs before its
+convolution) through a few cheap low-resolution convolutions, projected back to the feature channels by a
+1x1 convolution, upsampled (nearest) to the map grid and added to the features that stages 2..T read.
+Stage 1 keeps reading the plain features, so it still sees local evidence only. The projection starts
+at zero, so adding the branch to a trained model changes nothing until training moves it.
 """
 import torch
 import torch.nn as nn
@@ -42,6 +48,18 @@ class CPM(nn.Module):
         self.backbone = nn.Sequential(*layers)
         feat = cin
         self.stage1 = Head(feat, cfg["stage1Hidden"], self.num_maps)
+        self.context, self.context_out = None, None
+        if cfg.get("context"):
+            ctx, c = [], feat
+            for layer in cfg["context"]:
+                if layer.get("pool", 1) > 1:
+                    ctx.append(nn.MaxPool2d(layer["pool"]))
+                ctx.append(ConvBNReLU(c, layer["filters"], layer["kernel"], layer.get("dilation", 1)))
+                c = layer["filters"]
+            self.context = nn.Sequential(*ctx)
+            self.context_out = nn.Conv2d(c, feat, 1)
+            nn.init.zeros_(self.context_out.weight)  # the branch starts silent: function-preserving growth
+            nn.init.zeros_(self.context_out.bias)
         self.refine = nn.ModuleList()
         for _ in range(cfg["stages"] - 1):
             convs, c = [], feat + self.num_maps
@@ -60,11 +78,18 @@ class CPM(nn.Module):
             s *= layer.get("pool", 1)
         return s
 
+    @property
+    def context_stride(self):
+        return context_stride(self.cfg)
+
     def forward(self, x, stages=None):
         """x: (N,3,H,W) normalised input. Returns the list of maps of stages 1..k (k = stages or T)."""
         k = stages or self.cfg["stages"]
         f = self.backbone(x)
         maps = [self.stage1(f)]
+        if k > 1 and self.context is not None:
+            g = self.context_out(self.context(f))
+            f = f + nn.functional.interpolate(g, scale_factor=self.context_stride, mode="nearest")
         for t in range(1, k):
             maps.append(self.refine[t - 1](torch.cat([f, maps[-1]], dim=1)))
         return maps
@@ -80,6 +105,14 @@ def normalise(x, preprocess):
 PREPROCESS = {"mean": [127.5, 127.5, 127.5], "std": [127.5, 127.5, 127.5], "padValue": 0}
 
 
+def context_stride(cfg):
+    """How much the context branch pools the map grid (1 without a branch); map sides must divide by it."""
+    s = 1
+    for layer in cfg.get("context") or []:
+        s *= layer.get("pool", 1)
+    return s
+
+
 def count_macs(cfg, num_joints):
     """Multiply-adds of one forward pass at the config's input size (all stages)."""
     size, cin, macs, maps = cfg["inputSize"], 3, 0, num_joints + 1
@@ -89,6 +122,13 @@ def count_macs(cfg, num_joints):
         cin = layer["filters"]
     feat, cells = cin, size * size
     macs += cells * (feat * cfg["stage1Hidden"] + cfg["stage1Hidden"] * maps)
+    if cfg.get("context"):
+        side, c = size, feat
+        for layer in cfg["context"]:
+            side //= layer.get("pool", 1)
+            macs += side * side * layer["kernel"] ** 2 * c * layer["filters"]
+            c = layer["filters"]
+        macs += side * side * c * feat
     for _ in range(cfg["stages"] - 1):
         c = feat + maps
         for layer in cfg["refineLayers"]:

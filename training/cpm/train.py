@@ -218,10 +218,20 @@ def init_from(model, source, num_joints):
     src = load_model(source, num_joints)
     if src.cfg == model.cfg:
         model.load_state_dict(src.state_dict())
+    elif adds_context(src.cfg, model.cfg):
+        # every old layer is kept; the new branch starts silent (model.py), so the function is unchanged
+        missing, unexpected = model.load_state_dict(src.state_dict(), strict=False)
+        assert not unexpected and all(k.startswith("context") for k in missing), (missing, unexpected)
     elif is_narrower(src.cfg, model.cfg):
         prune(src, model)
     else:
         grow(src, model)
+
+
+def adds_context(old_cfg, new_cfg):
+    """True when new_cfg is old_cfg plus a context branch (model.py) and nothing else."""
+    rest = {k: v for k, v in new_cfg.items() if k != "context"}
+    return not old_cfg.get("context") and bool(new_cfg.get("context")) and rest == old_cfg
 
 
 def batch_size_px(tcfg, size, gen):

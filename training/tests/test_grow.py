@@ -142,3 +142,39 @@ def test_resample_fixture_is_current(tmp_path):
     for name in ("resample.json", "resample.bin"):
         with open(tmp_path / name, "rb") as a, open(os.path.join(repo, "test", "fixtures", "resample", name), "rb") as b:
             assert a.read() == b.read(), f"test/fixtures/resample/{name} is stale: python3 -m training.cpm.resample_fixture"
+
+
+def with_context(cfg):
+    ctx = copy.deepcopy(cfg)
+    ctx["context"] = [{"filters": 5, "kernel": 3, "pool": 2}, {"filters": 7, "kernel": 3, "dilation": 2}]
+    return ctx
+
+
+def test_adding_a_context_branch_keeps_every_stage_output(tmp_path):
+    small = trained_like(SMALL).eval()
+    spec = {"joint_names": ["left_a", "right_a", "mid"], "flip_pairs": [["left_a", "right_a"]], "skeleton": [["left_a", "mid"]]}
+    write_model(small, spec, str(tmp_path), "small")
+    ctx = CPM(with_context(SMALL), 3)
+    init_from(ctx, str(tmp_path), 3)
+    ctx.eval()
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        for a, b in zip(small(x), ctx(x)):
+            assert (a - b).abs().max().item() < 1e-4
+        # once the branch's projection moves, stages 2..T change and stage 1 (local evidence only) does not
+        ctx.context_out.weight.normal_(0, 0.5)
+        moved = ctx(x)
+        assert (moved[0] - small(x)[0]).abs().max().item() < 1e-4
+        assert (moved[1] - small(x)[1]).abs().max().item() > 1e-2
+
+
+def test_a_context_branch_is_only_added_to_an_otherwise_identical_config(tmp_path):
+    other = with_context(wider(SMALL))
+    with pytest.raises(ValueError):
+        init_from(CPM(other, 3), _saved(trained_like(SMALL).eval(), tmp_path), 3)
+
+
+def _saved(model, folder):
+    spec = {"joint_names": ["left_a", "right_a", "mid"], "flip_pairs": [["left_a", "right_a"]], "skeleton": [["left_a", "mid"]]}
+    write_model(model, spec, str(folder), "m")
+    return str(folder)
