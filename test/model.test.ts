@@ -4,6 +4,7 @@ import { buildCpmGraph, type CpmGraph } from '../src/model/graph.js';
 import { receptiveFields } from '../src/model/receptive-field.js';
 import { validateConfig, strideOf, mapSizeOf, type CpmConfig } from '../src/model/config.js';
 import { weightSpecs } from '../src/model/weight-specs.js';
+import { cumulativeStageMacs } from '../src/video/budget.js';
 import { CPM_LITE_CONFIG, randomWeights } from '../src/weights/random.js';
 import { shippedModelJson, TINY_CONFIG } from './helpers.js';
 
@@ -202,6 +203,16 @@ describe('context branch', () => {
     const rf = receptiveFields(CTX);
     expect(rf[0]).toBe(26);
     expect(rf[1]).toBe(26 + 4 + 16 + 8 + 32 + 8 + 16);
+  });
+
+  it('its multiply-adds count towards stage 2 (the stage budget of video tracking), as training counts them', () => {
+    const plain = cumulativeStageMacs(TINY_CONFIG, numMaps);
+    const ctx = cumulativeStageMacs(CTX, numMaps);
+    expect(ctx[0]).toBe(plain[0]);
+    // 8 x 8 maps: pool to 4 x 4, 3x3 12 -> 6; pool to 2 x 2, 3x3 6 -> 10; 1x1 10 -> 12 at 2 x 2
+    const branch = 16 * 9 * 12 * 6 + 4 * 9 * 6 * 10 + 4 * 10 * 12;
+    expect(ctx[1]! - plain[1]!).toBe(branch);
+    expect(ctx[2]! - plain[2]!).toBe(branch);
   });
 
   it('validation names the bad context field', () => {

@@ -8,10 +8,19 @@ import { convSpecs } from '../model/weight-specs.js';
 export function cumulativeStageMacs(config: CpmConfig, numMaps: number): number[] {
   const perStage = new Array<number>(config.stages).fill(0);
   let side = config.inputSize;
+  let contextSide = 0;
   for (const s of convSpecs(config, numMaps)) {
-    const m = /^(backbone|stage(\d+))\//.exec(s.prefix)!;
+    const m = /^(backbone|context|stage(\d+))\//.exec(s.prefix)!;
+    const conv = s.kernel * s.kernel * s.inChannels * s.filters;
+    if (m[1] === 'context') {
+      // the branch pools before each convolution and runs only with stage 2 (graph.ts)
+      if (contextSide === 0) contextSide = side;
+      contextSide = Math.floor(contextSide / s.pool);
+      if (config.stages > 1) perStage[1]! += contextSide * contextSide * conv;
+      continue;
+    }
     const stage = m[2] ? Number(m[2]) : 1;
-    perStage[stage - 1]! += side * side * s.kernel * s.kernel * s.inChannels * s.filters;
+    perStage[stage - 1]! += side * side * conv;
     if (m[1] === 'backbone' && s.pool > 1) side = Math.floor(side / s.pool);
   }
   const out: number[] = [];
