@@ -106,13 +106,23 @@ def test_grow_refuses_a_different_architecture():
         grow(trained_like(SMALL), CPM(other, 3))
 
 
-def test_init_from_a_shipped_folder_into_a_wider_config(tmp_path):
-    small = trained_like(SMALL).eval()
+def saved(model, folder):
+    """model exported to folder (the library's format: batch-norm folded); returns the folder."""
     spec = {"joint_names": ["left_a", "right_a", "mid"], "flip_pairs": [["left_a", "right_a"]], "skeleton": [["left_a", "mid"]]}
-    write_model(small, spec, str(tmp_path), "small")
-    big = CPM(wider(SMALL), 3)
-    init_from(big, str(tmp_path), 3)
-    big.eval()
+    write_model(model, spec, str(folder), "m")
+    return str(folder)
+
+
+def initialised_from_small(cfg, folder):
+    """A trained-like SMALL model, and a cfg model started from its export (train.py --init), both in eval mode."""
+    small = trained_like(SMALL).eval()
+    new = CPM(cfg, 3)
+    init_from(new, saved(small, folder), 3)
+    return small, new.eval()
+
+
+def test_init_from_a_shipped_folder_into_a_wider_config(tmp_path):
+    small, big = initialised_from_small(wider(SMALL), tmp_path)
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         assert (small(x)[-1] - big(x)[-1]).abs().max().item() < 1e-4
@@ -151,12 +161,7 @@ def with_context(cfg):
 
 
 def test_adding_a_context_branch_keeps_every_stage_output(tmp_path):
-    small = trained_like(SMALL).eval()
-    spec = {"joint_names": ["left_a", "right_a", "mid"], "flip_pairs": [["left_a", "right_a"]], "skeleton": [["left_a", "mid"]]}
-    write_model(small, spec, str(tmp_path), "small")
-    ctx = CPM(with_context(SMALL), 3)
-    init_from(ctx, str(tmp_path), 3)
-    ctx.eval()
+    small, ctx = initialised_from_small(with_context(SMALL), tmp_path)
     x = torch.randn(2, 3, 32, 32)
     with torch.no_grad():
         for a, b in zip(small(x), ctx(x)):
@@ -171,10 +176,4 @@ def test_adding_a_context_branch_keeps_every_stage_output(tmp_path):
 def test_a_context_branch_is_only_added_to_an_otherwise_identical_config(tmp_path):
     other = with_context(wider(SMALL))
     with pytest.raises(ValueError):
-        init_from(CPM(other, 3), _saved(trained_like(SMALL).eval(), tmp_path), 3)
-
-
-def _saved(model, folder):
-    spec = {"joint_names": ["left_a", "right_a", "mid"], "flip_pairs": [["left_a", "right_a"]], "skeleton": [["left_a", "mid"]]}
-    write_model(model, spec, str(folder), "m")
-    return str(folder)
+        init_from(CPM(other, 3), saved(trained_like(SMALL).eval(), tmp_path), 3)
