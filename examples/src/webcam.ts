@@ -396,6 +396,7 @@ function init(): void {
     debug.state = estimator ? 'ready' : 'error';
   });
   debug.frameThumb = (n = 32) => thumb(n);
+  debug.framePixels = () => framePixels();
 }
 
 /**
@@ -405,6 +406,17 @@ function init(): void {
 function thumb(n: number): number[] {
   const { width: w, height: h } = frame;
   return greyThumb(frameCtx.getImageData(0, 0, w, h).data, w, h, n);
+}
+
+/**
+ * The last estimated frame's RGBA bytes (raw, not mirrored), base64: lets a test run the library in
+ * Node on exactly the pixels the page estimated, not on its own decode of the clip.
+ */
+function framePixels(): string {
+  const { data } = frameCtx.getImageData(0, 0, frame.width, frame.height);
+  let binary = '';
+  for (let i = 0; i < data.length; i += 0x8000) binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 init();
