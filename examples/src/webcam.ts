@@ -13,7 +13,6 @@ import {
   renderPose, wireModelSelect, sharedControls, switchEstimator, taskQueue, urlSettings, type ShownPose,
 } from './common';
 import { cameraProblem, cameraUnsupported } from './messages';
-import { greyThumb } from './thumb';
 
 const debug = initDebug('webcam');
 const settings = urlSettings();
@@ -395,22 +394,12 @@ function init(): void {
   void setBackend(settings.backend).then(() => {
     debug.state = estimator ? 'ready' : 'error';
   });
-  debug.frameThumb = (n = 32) => thumb(n);
   debug.framePixels = () => framePixels();
 }
 
 /**
- * The last estimated frame (raw, not mirrored) as n x n grey levels (box averages), row-major: lets a
- * test tell which frame of a known clip it was.
- */
-function thumb(n: number): number[] {
-  const { width: w, height: h } = frame;
-  return greyThumb(frameCtx.getImageData(0, 0, w, h).data, w, h, n);
-}
-
-/**
- * The last estimated frame's RGBA bytes (raw, not mirrored), base64: lets a test run the library in
- * Node on exactly the pixels the page estimated, not on its own decode of the clip.
+ * The last estimated frame's RGBA bytes (raw, not mirrored), base64: lets a test tell which frame of a
+ * known clip it was, and run the library in Node on exactly the pixels the page estimated.
  */
 function framePixels(): string {
   const { data } = frameCtx.getImageData(0, 0, frame.width, frame.height);

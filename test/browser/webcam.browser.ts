@@ -13,6 +13,7 @@ import {
   clipReference, clipThumbs, demoState, fakeCameraArgs, launch, matchFrame, mjpegFrames, openPage,
   saveArtifact, waitForDemo, type ReferenceFrame,
 } from './helpers.js';
+import { greyThumb } from './thumb.js';
 import {
   CLIP_MATCH_MAX_RESIDUAL, CLIP_MATCH_THUMB as THUMB, FRAME_MARGIN, NODE_PARITY_TOLERANCE, PAGE_READY_MS,
   REFERENCE_JOINTS, REFERENCE_TOLERANCE, WEBCAM_FRAMES, WEBCAM_FRAMES_MS,
@@ -85,7 +86,11 @@ describe('webcam page with a fake camera', () => {
         // the frame read back: which clip frame it was, and the reference pose there
         const last = s.last!;
         expect(last.mirror).toBe(true); // the demo's default selfie view
-        const thumb = await page.evaluate((n) => (window as unknown as { cpmDemo: { frameThumb: (n: number) => number[] } }).cpmDemo.frameThumb(n), THUMB);
+        // the page's frame canvas, read back once: it names the clip frame here and feeds Node's estimate below
+        const b64 = await page.evaluate(() => (window as unknown as { cpmDemo: { framePixels: () => string } }).cpmDemo.framePixels());
+        const pixels = { data: new Uint8Array(Buffer.from(b64, 'base64')), width: last.width, height: last.height };
+        expect(pixels.data.length).toBe(4 * last.width * last.height);
+        const thumb = greyThumb(pixels.data, pixels.width, pixels.height, THUMB);
         const match = matchFrame(thumb, thumbs);
         const mean = thumb.reduce((a, b) => a + b, 0) / thumb.length;
         const variance = thumb.reduce((a, b) => a + (b - mean) ** 2, 0) / thumb.length;
@@ -110,11 +115,8 @@ describe('webcam page with a fake camera', () => {
         expect(last.width).toBe(CLIP_SIZE);
         expect(last.height).toBe(CLIP_SIZE);
         expect(last.pose.region, 'the page reports the region the network saw').toBeDefined();
-        // on the very pixels the page estimated (read back from its frame canvas), not on jpeg-js's decode
-        // of the clip: two JPEG decoders differ by a few grey levels, enough to move a joint with two close peaks
-        const b64 = await page.evaluate(() => (window as unknown as { cpmDemo: { framePixels: () => string } }).cpmDemo.framePixels());
-        const pixels = { data: new Uint8Array(Buffer.from(b64, 'base64')), width: last.width, height: last.height };
-        expect(pixels.data.length).toBe(4 * last.width * last.height);
+        // on the very pixels the page estimated, not on jpeg-js's decode of the clip: two JPEG decoders
+        // differ by a few grey levels, enough to move a joint with two close peaks
         const mine = await estimateOnCrop(node, pixels, last.pose.region!, { flipHorizontal: last.mirror, stages: last.pose.stage });
         const parity = mine.keypoints.map((k, i) => {
           const p = kps[i]!;

@@ -1,7 +1,6 @@
 /**
- * n x n grey-level box averages of an RGBA image, row-major. The webcam page exposes the last frame's
- * thumbnail, and the browser test computes the same for every frame of the clip to tell which one it
- * was: both call this one function so they cannot drift apart.
+ * n x n grey-level box averages of an RGBA image, row-major. The webcam test computes it for every
+ * frame of the clip and for the frame the page read back, to tell which one that was.
  */
 export function greyThumb(data: ArrayLike<number>, w: number, h: number, n: number): number[] {
   const sum = new Float64Array(n * n);
