@@ -8,8 +8,8 @@
  * With --jitter N (2..10) it evaluates N framings of each photo (a few pixels trimmed off its top and
  * left edges, bench/lspet.ts JITTER_TRIMS) and prints their mean and spread: differences between two
  * models or options smaller than that spread are noise. The tables are the untrimmed photos'.
- * With --compare <model> it also runs that model (same options, same framings) and prints the
- * difference in limb-mean PCK@0.2 per framing, and a paired bootstrap over the photos (2,000
+ * With --compare <model> it also runs that model (same options, same framings) and prints its spread
+ * over the framings, the difference in limb-mean PCK@0.2 and @0.1 per framing, and a paired bootstrap over the photos (2,000
  * resamples of the untrimmed framing): how much of the difference the choice of photos could explain.
  */
 import fs from 'node:fs';
@@ -147,14 +147,21 @@ function jitterSummary(all: readonly EvalResult[]) {
   return { text: lines.join('\n'), json: { trims: JITTER_TRIMS.slice(0, all.length), stats } };
 }
 
-/** This model minus the --compare model: limb-mean PCK@0.2 per framing, and a paired bootstrap over the photos. */
+/** This model minus the --compare model: limb-mean PCK per framing (both thresholds), the other model's
+ * spread over the framings, and a paired bootstrap over the photos (PCK@0.2). */
 function compare(other: { name: string; source: string; runs: readonly EvalResult[] }) {
-  const perFraming = runs.map((r, i) => (r.pck.limbMean[0] ?? NaN) - (other.runs[i]!.pck.limbMean[0] ?? NaN));
+  const perFraming = (k: number) => runs.map((r, i) => (r.pck.limbMean[k] ?? NaN) - (other.runs[i]!.pck.limbMean[k] ?? NaN));
+  const thresholds = runs[0]!.pck.thresholds;
   const boot = pairedBootstrap(data.jointNames, runs[0]!.photoHits, other.runs[0]!.photoHits);
   const signed = (v: number) => `${v >= 0 ? '+' : ''}${pct(v)}`;
-  const text = `${estimator.model.name} (${estimator.model.source ?? 'bundled'}) minus ${other.name} (${other.source}), PCK@0.2 limb mean:\n`
-    + `  per framing: ${perFraming.map(signed).join(' ')} points\n`
-    + `  paired bootstrap over the ${runs[0]!.photoHits.length} photos (untrimmed, ${boot.resamples} resamples): ${signed(boot.difference)} points, `
+  const otherSpread = other.runs.length > 1 ? jitterSummary(other.runs) : undefined;
+  const text = (otherSpread ? `${other.name} (${other.source}):\n${otherSpread.text}\n` : '')
+    + `${estimator.model.name} (${estimator.model.source ?? 'bundled'}) minus ${other.name} (${other.source}), limb mean:\n`
+    + thresholds.map((t, k) => `  PCK@${t} per framing: ${perFraming(k).map(signed).join(' ')} points\n`).join('')
+    + `  paired bootstrap over the ${runs[0]!.photoHits.length} photos (PCK@${thresholds[0]}, untrimmed, ${boot.resamples} resamples): ${signed(boot.difference)} points, `
     + `95% interval ${signed(boot.low)} to ${signed(boot.high)}; no gain in ${(100 * boot.shareNoGain).toFixed(1)}% of resamples`;
-  return { text, json: { model: other.name, source: other.source, perFraming, bootstrap: boot } };
+  return {
+    text,
+    json: { model: other.name, source: other.source, perFraming: perFraming(0), perFramingByThreshold: thresholds.map((_, k) => perFraming(k)), ...(otherSpread ? { jitter: otherSpread.json } : {}), bootstrap: boot },
+  };
 }
