@@ -150,18 +150,18 @@ function jitterSummary(all: readonly EvalResult[]) {
 /** This model minus the --compare model: limb-mean PCK per framing (both thresholds), the other model's
  * spread over the framings, and a paired bootstrap over the photos (PCK@0.2). */
 function compare(other: { name: string; source: string; runs: readonly EvalResult[] }) {
-  const perFraming = (k: number) => runs.map((r, i) => (r.pck.limbMean[k] ?? NaN) - (other.runs[i]!.pck.limbMean[k] ?? NaN));
   const thresholds = runs[0]!.pck.thresholds;
+  const perFraming = thresholds.map((_, k) => runs.map((r, i) => (r.pck.limbMean[k] ?? NaN) - (other.runs[i]!.pck.limbMean[k] ?? NaN)));
   const boot = pairedBootstrap(data.jointNames, runs[0]!.photoHits, other.runs[0]!.photoHits);
   const signed = (v: number) => `${v >= 0 ? '+' : ''}${pct(v)}`;
   const otherSpread = other.runs.length > 1 ? jitterSummary(other.runs) : undefined;
   const text = (otherSpread ? `${other.name} (${other.source}):\n${otherSpread.text}\n` : '')
     + `${estimator.model.name} (${estimator.model.source ?? 'bundled'}) minus ${other.name} (${other.source}), limb mean:\n`
-    + thresholds.map((t, k) => `  PCK@${t} per framing: ${perFraming(k).map(signed).join(' ')} points\n`).join('')
+    + thresholds.map((t, k) => `  PCK@${t} per framing: ${perFraming[k]!.map(signed).join(' ')} points\n`).join('')
     + `  paired bootstrap over the ${runs[0]!.photoHits.length} photos (PCK@${thresholds[0]}, untrimmed, ${boot.resamples} resamples): ${signed(boot.difference)} points, `
     + `95% interval ${signed(boot.low)} to ${signed(boot.high)}; no gain in ${(100 * boot.shareNoGain).toFixed(1)}% of resamples`;
   return {
     text,
-    json: { model: other.name, source: other.source, perFraming: perFraming(0), perFramingByThreshold: thresholds.map((_, k) => perFraming(k)), ...(otherSpread ? { jitter: otherSpread.json } : {}), bootstrap: boot },
+    json: { model: other.name, source: other.source, perFraming: perFraming[0], perFramingByThreshold: perFraming, ...(otherSpread ? { jitter: otherSpread.json } : {}), bootstrap: boot },
   };
 }
