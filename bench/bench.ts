@@ -172,7 +172,12 @@ for (const c of configs) {
 const frames = records.slice(0, FRAMES).map((r) => decodeImage(data, r));
 const timed: Array<Timed<Rgba>> = configs.map((c) => ({ id: c.id, run: c.estimate }));
 log(`speed: ${frames.length} photos x ${ROUNDS} rounds per configuration, after ${WARMUP} warm-up calls`);
+// the load average at the start and end misses a job that ran only in between: sample it during the timing
+const speedLoad: number[] = [os.loadavg()[0]!];
+const loadSampler = setInterval(() => speedLoad.push(os.loadavg()[0]!), 5_000);
 const speedMs = await timeInterleaved(timed, frames, { warmup: WARMUP, rounds: ROUNDS }, (r) => log(`speed round ${r}/${ROUNDS}`));
+clearInterval(loadSampler);
+speedLoad.push(os.loadavg()[0]!);
 for (const e of estimators) e.dispose();
 for (const n of movenets) n.dispose();
 
@@ -264,6 +269,8 @@ const results = {
     os: `${os.type()} ${os.release()}`,
     loadAverageStart: loadStart,
     loadAverageEnd: loadEnd,
+    // 1-minute load average sampled every 5 s while the Node speed run timed the calls
+    loadAverageDuringSpeed: { max: Math.max(...speedLoad), median: quantile(speedLoad, 0.5), samples: speedLoad.length },
   },
   versions: {
     node: process.version,
@@ -351,6 +358,8 @@ rerun the command to regenerate this file, [benchmarks.json](benchmarks.json) an
 
 - **Machine**: ${mc.cores} cores, ${mc.cpu}, ${mc.memoryGiB.toFixed(0)} GiB, ${mc.os}. Load average (1, 5, 15 min) at the start
   ${load(mc.loadAverageStart)}, at the end ${load(mc.loadAverageEnd)}${mc.loadAverageStart[0]! > 1 ? ': above 1 at the start, so another job (an install, a training run) had just used or still used the CPU and absolute times may be noisy; compare ratios from the same run' : ''}.
+  While the Node speed run timed the calls (1-minute load sampled every 5 s, ${mc.loadAverageDuringSpeed.samples} samples): median ${mc.loadAverageDuringSpeed.median.toFixed(2)},
+  highest ${mc.loadAverageDuringSpeed.max.toFixed(2)}${mc.loadAverageDuringSpeed.max > 1.5 ? ': the timing keeps one core busy, so above 1.5 another job shared the CPU during the timing and its medians may be inflated' : ' (the timing itself keeps one core busy)'}.
 - **Versions**: Node ${v.node}, TF.js ${v.tfjs} (wasm backend ${v.tfjsBackendWasm}), cpm-pose ${v.cpmPose} at commit ${v.commit}${v.uncommittedChanges ? ' (with uncommitted changes)' : ''},
   Chromium ${v.chromium ?? '(not run)'} via playwright-core ${v.playwrightCore}, MoveNet from ${v.movenet}.
 - **Models**: ${results.models.map((m) => `\`${m.name}\` (${m.stages} stages, ${m.inputSize}x${m.inputSize} input, weights sha256 ${m.weightsSha256})`).join('; ')};
