@@ -3,7 +3,6 @@
  * zoomed over a larger frame, with its annotation moved by the same transform), video frames
  * decoded with ffmpeg, and PCK@0.2.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LSPET, lspetImage } from './helpers.js';
@@ -155,15 +154,5 @@ export class Pck {
   }
 }
 
-/** Frames of a video decoded with ffmpeg (every `step`-th frame from 0), RGB. */
-export function ffmpegFrames(file: string, step: number): { frames: Array<{ data: Uint8Array; width: number; height: number; channels: 3; index: number }>; width: number; height: number } {
-  const probe = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'csv=p=0', file], { encoding: 'utf8' });
-  const [width, height] = probe.trim().split(',').map(Number) as [number, number];
-  const raw = execFileSync('ffmpeg', ['-v', 'error', '-i', file, '-vf', `select=not(mod(n\\,${step}))`, '-vsync', '0', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 30 });
-  const size = width * height * 3;
-  const frames = [];
-  for (let i = 0; (i + 1) * size <= raw.length; i++) {
-    frames.push({ data: new Uint8Array(raw.buffer, raw.byteOffset + i * size, size), width, height, channels: 3 as const, index: i * step });
-  }
-  return { frames, width, height };
-}
+/** Frames of a video decoded with ffmpeg (shared with `npm run eval:video`). */
+export { ffmpegFrames } from '../bench/video-frames.js';
