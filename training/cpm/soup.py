@@ -2,8 +2,9 @@
 
   /usr/bin/python3 -m training.cpm.soup runs/soup models/cpm-lite runs/a-export runs/b-export [--float16]
 
-Cycles fine-tuned from the same weights end in the same basin, so their average is usually at least as
-good as each of them, at no cost at inference: the soup is one network of the same size. The average is
+Cycles fine-tuned from the same weights tend to end in one basin, where their average often scores at
+least as well as each of them, at no cost at inference: the soup is one network of the same size. (It
+did not pay for this repository's cycles: docs/TRAINING.md, session 22.) The average is
 taken over the exported (batch-norm folded) kernels and biases, so every ingredient must be a model folder
 (export a checkpoint first with training.cpm.export) with the same config and the same weight names and
 shapes. The first ingredient's model.json is the template; provenance lists every ingredient.
@@ -26,7 +27,7 @@ def _summary(folder, doc):
 
 
 def soup(folders, weights=None):
-    """(template model.json, {name: averaged float32 array}) for the given model folders."""
+    """(template model.json, {name: averaged float32 array}, ingredient summaries) for the given model folders."""
     if len(folders) < 2:
         raise ValueError("a soup needs at least two model folders")
     weights = [1.0] * len(folders) if weights is None else [float(w) for w in weights]
