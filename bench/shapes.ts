@@ -13,9 +13,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
-import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, type PoseEstimator } from '../src/index.js';
+import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, loadModel, type PoseEstimator } from '../src/index.js';
 import { cumulativeStageMacs, detectionStageMacs } from '../src/video/budget.js';
 import { validateConfig, type CpmConfig } from '../src/model/config.js';
 import { createRandomModel, LSP_JOINTS } from '../src/weights/random.js';
@@ -27,7 +28,7 @@ import { markdownTable } from './pck.js';
 import { quantile, timeInterleaved, type Timed } from './timing.js';
 
 const USAGE = 'usage: npm run bench:shapes -- [--data ../shared/data/lspet] [--candidates bench/shape-candidates.json] [--frames N] [--rounds N] [--out docs/shapes.md] [--json out.json]';
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const { values: a } = parseArgs({
   options: {
@@ -74,9 +75,10 @@ const frames: Rgba[] = selectSplit(data, 'val', FRAMES).map((r) => decodeImage(d
 const estimators: PoseEstimator[] = [];
 const timed: Array<Timed<Rgba>> = [];
 const rows: Array<{ id: string; description: string; config: CpmConfig | null }> = [];
-const shippedDir = path.join(ROOT, 'models', 'cpm-lite');
-const shipped = await createEstimator({ model: shippedDir, backend: 'wasm' });
-const shippedConfig = validateConfig((JSON.parse(fs.readFileSync(path.join(shippedDir, 'model.json'), 'utf8')) as { config: unknown }).config);
+// loaded once: the estimator and the MAC count read the same files
+const shippedFiles = await loadModel(path.join(ROOT, 'models', 'cpm-lite'));
+const shipped = await createEstimator({ model: shippedFiles, backend: 'wasm' });
+const shippedConfig = shippedFiles.json.config;
 estimators.push(shipped);
 timed.push({ id: 'cpm-lite (shipped weights)', run: (f) => shipped.estimatePose(f) });
 rows.push({ id: 'cpm-lite (shipped weights)', description: 'the default model as shipped', config: shippedConfig });

@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEstimator, PoseTracker, type Keypoint } from '../src/index.js';
+import { isBundledModelName } from '../src/default-model.js';
 import { scriptArgs } from './args.js';
 import { LIMB_JOINTS, markdownTable, partnerOf } from './pck.js';
 import { quantile } from './timing.js';
@@ -48,7 +49,7 @@ const reference = JSON.parse(fs.readFileSync(referenceFile, 'utf8')) as Array<Re
 const { frames } = ffmpegFrames(video, every);
 if (frames.length === 0) fail(`${video}: ffmpeg decoded no frames`);
 
-const model = a.model!.includes('/') || a.model!.endsWith('.json') ? path.resolve(a.model!) : a.model!;
+const model = isBundledModelName(a.model) ? a.model : path.resolve(a.model!);
 const est = await createEstimator({ model, backend: 'wasm' });
 const tracker = new PoseTracker(est);
 const dist = (p: Point, q: Point) => Math.hypot(p.x - q.x, p.y - q.y);
@@ -64,7 +65,8 @@ for (const f of frames) {
   const torso = dist(ref.left_shoulder!, ref.right_hip!);
   const still = await est.estimatePose(f, { flipTest: a['flip-test'] });
   const tracked = await tracker.estimate(f, (f.index * 1000) / fps);
-  framings[tracked.lost ? 'lost' : tracked.framing] = (framings[tracked.lost ? 'lost' : tracked.framing] ?? 0) + 1;
+  const framing = tracked.lost ? 'lost' : tracked.framing;
+  framings[framing] = (framings[framing] ?? 0) + 1;
   frameCount++;
   for (const [mode, kps] of [['still', still.keypoints], ['tracked', tracked.keypoints]] as Array<[keyof typeof modes, Keypoint[]]>) {
     const t = modes[mode];

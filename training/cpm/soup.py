@@ -51,15 +51,13 @@ def soup(folders, weights=None):
 def write_soup(out, template, arrays, ingredients, weights, float16=False, note=""):
     os.makedirs(out, exist_ok=True)
     doc = json.loads(json.dumps(template))
-    blobs = []
-    for group in doc["weightsManifest"]:
-        group["paths"] = ["weights.bin"]
-        for w in group["weights"]:
-            a = arrays[w["name"]].astype(np.float32)
-            w.pop("quantization", None)
-            if float16:
-                w["quantization"] = {"dtype": "float16"}
-            blobs.append(a.astype("<f2" if float16 else "<f4").tobytes())
+    blobs, specs = [], [w for group in doc["weightsManifest"] for w in group["weights"]]
+    for w in specs:
+        w.pop("quantization", None)
+        if float16:
+            w["quantization"] = {"dtype": "float16"}
+        blobs.append(arrays[w["name"]].astype("<f2" if float16 else "<f4").tobytes())
+    doc["weightsManifest"] = [{"paths": ["weights.bin"], "weights": specs}]  # one file holds every weight
     with open(os.path.join(out, "weights.bin"), "wb") as f:
         f.write(b"".join(blobs))
     prov = dict(doc.get("provenance", {}))
