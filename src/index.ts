@@ -1,6 +1,6 @@
 // cpm-pose public API. Keep it small: everything here is a promise to users.
 export { createEstimator, estimatePose } from './estimator/index.js';
-export type { PoseEstimator, PoseResult, BeliefMaps, ModelInfo, Framing } from './estimator/index.js';
+export type { PoseEstimator, PoseResult, BeliefMaps, ModelInfo, DetectorInfo, Framing } from './estimator/index.js';
 export type { Keypoint } from './decode/decode.js';
 export type { PoseInput, PixelBuffer } from './preprocess/input.js';
 export type { Roi } from './preprocess/letterbox.js';

@@ -39,12 +39,12 @@ export interface EstimateOptions {
   cropPass?: boolean;
   /**
    * Stages run by pass 1 of two-pass inference, which only has to find the person (capped at
-   * `stages`). Fewer is faster; pass 2 makes the keypoints. Default 2 (on cpm-lite as good as 3 for
-   * finding the person, measured on the validation photos).
+   * `stages`): the model's own first stages, or its pass-1 network's when it has one
+   * (`ModelInfo.detector`). Fewer is faster; pass 2 makes the keypoints. Default 2.
    */
   detectStages?: number;
   /**
-   * Input side of pass 1 (a multiple of the model's inputMultiple, 32 to 512); pass 2 runs at inputSize.
+   * Input side of pass 1 (a multiple of pass 1's inputMultiple, 32 to 512); pass 2 runs at inputSize.
    * Smaller is faster and frames the person less well (cpm-lite at 96: README, "The shipped model").
    * Default: the model's refine.detectSize, else its inputSize (cpm-lite: 128).
    */
@@ -182,6 +182,10 @@ export interface ModelLimits {
   inputMultiple: number;
   /** pass 1's default input side (model.json refine.detectSize) */
   detectSize: number;
+  /** stages of pass 1's network: the model's own, or its pass-1 network's (ModelInfo.detector) */
+  detectStages: number;
+  /** pass 1's input sides must be multiples of this */
+  detectMultiple: number;
   /** PoseTracker's default minPoseScore (model.json tracker.minPoseScore) */
   minPoseScore: number;
 }
@@ -189,18 +193,26 @@ export interface ModelLimits {
 /** The limits of a loaded model (an estimator's ModelInfo, or anything shaped like it). */
 export function modelLimits(model: {
   stages: number; inputMultiple: number; refine: { detectSize: number }; tracker: { minPoseScore: number };
+  detector?: { stages: number; inputMultiple: number };
 }): ModelLimits {
-  return { stages: model.stages, inputMultiple: model.inputMultiple, detectSize: model.refine.detectSize, minPoseScore: model.tracker.minPoseScore };
+  return {
+    stages: model.stages,
+    inputMultiple: model.inputMultiple,
+    detectSize: model.refine.detectSize,
+    detectStages: model.detector?.stages ?? model.stages,
+    detectMultiple: model.detector?.inputMultiple ?? model.inputMultiple,
+    minPoseScore: model.tracker.minPoseScore,
+  };
 }
 
 /** Smallest and largest detectSize accepted. */
 export const DETECT_SIZE_RANGE: readonly [number, number] = [32, 512];
 
-/** detectSize (estimatePose's, the tracker's): a multiple of the model's inputMultiple within DETECT_SIZE_RANGE. */
+/** detectSize (estimatePose's, the tracker's): a multiple of pass 1's input multiple within DETECT_SIZE_RANGE. */
 function checkDetectSize(v: unknown, model: ModelLimits): number {
   const [lo, hi] = DETECT_SIZE_RANGE;
-  if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi || (v as number) % model.inputMultiple !== 0) {
-    throw invalid(`detectSize must be a multiple of the model's input multiple (${model.inputMultiple}) from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || (v as number) < lo || (v as number) > hi || (v as number) % model.detectMultiple !== 0) {
+    throw invalid(`detectSize must be a multiple of the model's input multiple (${model.detectMultiple}) from ${lo} to ${hi}, got ${JSON.stringify(v)}`);
   }
   return v as number;
 }
@@ -221,8 +233,8 @@ export function validateEstimateOptions(options: unknown, model: ModelLimits): R
     r.stages = o.stages as number;
   }
   if (o.detectStages !== undefined) {
-    if (!Number.isInteger(o.detectStages) || (o.detectStages as number) < 1 || (o.detectStages as number) > maxStages) {
-      throw invalid(`detectStages must be an integer from 1 to ${maxStages}, got ${JSON.stringify(o.detectStages)}`);
+    if (!Number.isInteger(o.detectStages) || (o.detectStages as number) < 1 || (o.detectStages as number) > model.detectStages) {
+      throw invalid(`detectStages must be an integer from 1 to ${model.detectStages}, got ${JSON.stringify(o.detectStages)}`);
     }
     r.detectStages = o.detectStages as number;
   }

@@ -284,6 +284,66 @@ describe('estimatePose', () => {
   });
 });
 
+describe('a pass-1 network (model.json "detector")', () => {
+  const DETECTOR = { ...TINY_CONFIG, stages: 2 };
+  let withDetector: PoseEstimator;
+  let detectorAlone: PoseEstimator;
+  let tensorsBefore: number;
+  beforeAll(async () => {
+    tensorsBefore = tf.memory().numTensors;
+    // main weights = est's (seed 11); the detector's are createRandomModel's seed + 1000, i.e. detectorAlone's
+    withDetector = await createEstimator({
+      model: await writeTempModel(createRandomModel({ config: TINY_CONFIG, name: 'tiny-detector', seed: 11, detector: DETECTOR }), 'det'),
+      backend: 'cpu',
+    });
+    detectorAlone = await createEstimator({
+      model: await writeTempModel(createRandomModel({ config: DETECTOR, name: 'tiny-pass1', seed: 1011 }), 'det-alone'),
+      backend: 'cpu',
+    });
+  });
+  afterAll(() => {
+    withDetector.dispose();
+    detectorAlone.dispose();
+  });
+
+  it('model info names it', () => {
+    expect(withDetector.model.detector).toEqual({ stages: 2, inputSize: 32, inputMultiple: 4, receptiveFields: [26, 50] });
+    expect(est.model.detector).toBeUndefined();
+  });
+
+  it('pass 1 runs the detector, pass 2 the model on the crop around its keypoints', async () => {
+    for (const detectStages of [2, 1]) {
+      const pass1 = await detectorAlone.estimatePose(photo, { cropPass: false, stages: detectStages });
+      const crop = personCrop(pass1.keypoints, photo.width, photo.height, withDetector.model.refine);
+      const got = await withDetector.estimatePose(photo, { detectStages });
+      expect(got.region).toEqual(roundRoi(crop));
+      expect(got).toEqual(await estimateOnCrop(est, photo, crop));
+    }
+    // a different pass 1 than the model's own first stages
+    expect((await withDetector.estimatePose(photo)).region).not.toEqual((await est.estimatePose(photo)).region);
+  });
+
+  it('one-pass calls (cropPass false, roi) and crop passes run the model, not the detector', async () => {
+    const roi = { x: 5, y: 5, width: 60, height: 50 };
+    expect(await withDetector.estimatePose(photo, { cropPass: false })).toEqual(await est.estimatePose(photo, { cropPass: false }));
+    expect(await withDetector.estimatePose(photo, { roi })).toEqual(await est.estimatePose(photo, { roi }));
+  });
+
+  it('detectStages is checked against the detector\'s stages', async () => {
+    await expect(withDetector.estimatePose(photo, { detectStages: 3 })).rejects.toThrow(/detectStages must be an integer from 1 to 2, got 3/);
+    expect(await codeOf(est.estimatePose(photo, { detectStages: 3 }))).toBe('no error');
+  });
+
+  it('no tensor leak over 50 calls; dispose frees both networks', async () => {
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 50; i++) await withDetector.estimatePose(photo, { detectStages: 1 + (i % 2), refinePasses: 1 + (i % 3) });
+    expect(tf.memory().numTensors).toBe(before);
+    withDetector.dispose();
+    detectorAlone.dispose();
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
+  });
+});
+
 describe('concurrency', () => {
   it('concurrent calls with different inputs and options each get their own correct result', async () => {
     const inputs = [syntheticImage(80, 60, 1), syntheticImage(50, 90, 2), photo, syntheticImage(128, 128, 3)];

@@ -165,11 +165,14 @@ describe('detectionStageMacs', () => {
     // detectSize = inputSize / 2: pass 1 costs a quarter
     expect(detectionStageMacs([100, 200, 300, 400], 2, 64, 128)).toEqual([125, 250, 350, 450]);
     expect(detectionStageMacs([100, 200], 2, 128, 128)).toEqual([200, 400]);
+    // a pass-1 network of its own (2 stages): its cost, not the model's first stages'
+    expect(detectionStageMacs([100, 200, 300, 400], 2, 64, 128, [40, 80])).toEqual([110, 220, 320, 420]);
+    expect(detectionStageMacs([100, 200, 300], 3, 128, 128, [40])).toEqual([140, 240, 340]);
   });
 });
 
 describe('tracker options', () => {
-  const LIMITS = { stages: 3, inputMultiple: 4, detectSize: 128, minPoseScore: 0.13 };
+  const LIMITS = { stages: 3, inputMultiple: 4, detectSize: 128, detectStages: 3, detectMultiple: 4, minPoseScore: 0.13 };
   it('defaults in one place; bad options are INVALID_OPTION with a message', () => {
     const r = validateTrackerOptions({}, LIMITS);
     // detectSize and minPoseScore default to the model's own (model.json refine / tracker)

@@ -8,7 +8,7 @@ import { PoseError } from '../src/errors.js';
 import { decodeModelWeights } from '../src/weights/decode.js';
 import type { ModelFiles } from '../src/weights/format.js';
 import { loadModel } from '../src/weights/load.js';
-import { randomWeights } from '../src/weights/random.js';
+import { createRandomModel, randomWeights } from '../src/weights/random.js';
 import { toFloat16Bits, writeModelFiles } from '../src/weights/save.js';
 import { TINY_CONFIG, tempDir, tinyModel } from './helpers.js';
 
@@ -163,6 +163,55 @@ describe('load errors name the first problem', () => {
   });
   it('in-memory model with too few bytes -> BAD_MODEL', async () => {
     expect(await codeOf(loadModel({ json: model.json, weightData: bin.slice(8) }))).toMatch(/^BAD_MODEL: weights are truncated/);
+  });
+});
+
+describe('a pass-1 network ("detector") in the model file', () => {
+  const DETECTOR = { ...TINY_CONFIG, stages: 2 };
+  const model = createRandomModel({ config: TINY_CONFIG, name: 'tiny-det', seed: 3, detector: DETECTOR });
+  const bin = new Uint8Array(model.weightData);
+  const clone = () => JSON.parse(JSON.stringify(model.json));
+  const write = (json: unknown, data: Uint8Array = bin): string => {
+    const d = tempDir('det');
+    fs.writeFileSync(path.join(d, 'model.json'), JSON.stringify(json));
+    fs.writeFileSync(path.join(d, 'weights.bin'), data);
+    return path.join(d, 'model.json');
+  };
+
+  it('its weights follow the model\'s, prefixed "detector/", and round-trip', async () => {
+    const names = model.json.weightsManifest[0]!.weights.map((w) => w.name);
+    const own = names.filter((n) => !n.startsWith('detector/'));
+    expect(names.slice(0, own.length)).toEqual(own);
+    expect(names.slice(own.length)[0]).toBe('detector/backbone/conv1/kernel');
+    expect(names.slice(own.length).at(-1)).toBe('detector/stage2/out/bias');
+    const loaded = await loadModel(write(model.json));
+    expect(loaded.json.detector).toEqual({ config: DETECTOR });
+    expectSameWeights(model, loaded);
+  });
+
+  it('errors name the detector', async () => {
+    const bad = clone();
+    bad.detector.config.stages = 0;
+    expect(await codeOf(loadModel(write(bad)))).toMatch(/^BAD_MODEL: model.json: detector.config.stages must be a positive integer/);
+    const notObject = clone();
+    notObject.detector = [1];
+    expect(await codeOf(loadModel(write(notObject)))).toMatch(/^BAD_MODEL: model.json: "detector" must be an object/);
+    const missing = clone();
+    missing.weightsManifest[0].weights.pop();
+    expect(await codeOf(loadModel(write(missing)))).toMatch(/^BAD_MODEL: weights manifest is missing tensor "detector\/stage2\/out\/bias"/);
+    const noDetector = clone();
+    delete noDetector.detector;
+    expect(await codeOf(loadModel(write(noDetector)))).toMatch(/^BAD_MODEL: weights manifest has an unexpected extra tensor "detector\/backbone\/conv1\/kernel"/);
+    const wider = clone();
+    wider.detector.config.stage1Hidden = 9;
+    expect(await codeOf(loadModel(write(wider)))).toMatch(/^BAD_MODEL: tensor "detector\/stage1\/hidden\/kernel" has shape/);
+  });
+
+  it('refine.detectSize must suit the detector\'s stride', async () => {
+    const j = clone();
+    j.detector.config.backbone[2].pool = 2; // detector stride 8, the model's 4
+    j.refine = { margin: 1.5, minSide: 0.2, detectSize: 36 };
+    expect(await codeOf(loadModel(write(j)))).toMatch(/^BAD_MODEL: model.json: refine.detectSize must be a positive multiple of 8 \(the stride of the detector/);
   });
 });
 

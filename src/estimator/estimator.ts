@@ -13,7 +13,7 @@ import {
 import { toImageTensor, type ImageTensor, type PoseInput } from '../preprocess/input.js';
 import { letterbox, roundRoi, type Roi } from '../preprocess/letterbox.js';
 import { inputToFrame } from '../preprocess/transform.js';
-import { decodeModelWeights } from '../weights/decode.js';
+import { decodeModelWeights, detectorWeights } from '../weights/decode.js';
 import { numMapsOf, type ModelFiles } from '../weights/format.js';
 import { loadModel } from '../weights/load.js';
 import { personCrop } from './crop.js';
@@ -39,6 +39,8 @@ class Estimator implements PoseEstimator {
   readonly backend: BackendName;
   readonly backendFallbackReason?: string;
   private readonly graph: CpmGraph;
+  /** pass 1's network: the model's pass-1 network (model.json "detector") if it has one, else `graph` */
+  private readonly detectGraph: CpmGraph;
   private readonly files: ModelFiles;
   /** the map permutation of a mirror image: left and right joint maps swapped, the background in place */
   private readonly perm: number[];
@@ -48,8 +50,12 @@ class Estimator implements PoseEstimator {
   private _disposed = false;
   private freed = false;
 
-  constructor(graph: CpmGraph, files: ModelFiles, backend: BackendName, fallbackReason: string | undefined, source: string | undefined) {
+  constructor(
+    graph: CpmGraph, detectGraph: CpmGraph | undefined, files: ModelFiles, backend: BackendName,
+    fallbackReason: string | undefined, source: string | undefined,
+  ) {
     this.graph = graph;
+    this.detectGraph = detectGraph ?? graph;
     this.files = files;
     this.backend = backend;
     if (fallbackReason !== undefined) this.backendFallbackReason = fallbackReason;
@@ -67,6 +73,15 @@ class Estimator implements PoseEstimator {
       receptiveFields: receptiveFields(j.config),
       refine: { ...j.refine },
       tracker: { ...j.tracker },
+      ...(j.detector && detectGraph ? {
+        detector: {
+          stages: detectGraph.stages,
+          inputSize: j.detector.config.inputSize,
+          inputMultiple: detectGraph.inputMultiple,
+          receptiveFields: receptiveFields(j.detector.config),
+          ...(j.detector.provenance !== undefined ? { provenance: j.detector.provenance } : {}),
+        },
+      } : {}),
       ...(source !== undefined ? { source } : {}),
       ...(j.provenance !== undefined ? { provenance: j.provenance } : {}),
     };
@@ -91,9 +106,9 @@ class Estimator implements PoseEstimator {
     return this.queued(input, options, crop);
   }
 
-  /** Internal: the graph's config and number of maps. */
-  graphConfig(): { config: CpmConfig; numMaps: number } {
-    return { config: this.graph.config, numMaps: this.graph.numMaps };
+  /** Internal: the graph's config and number of maps, and pass 1's network's config. */
+  graphConfig(): { config: CpmConfig; numMaps: number; detectConfig: CpmConfig } {
+    return { config: this.graph.config, numMaps: this.graph.numMaps, detectConfig: this.detectGraph.config };
   }
 
   private queued(input: PoseInput, options: EstimateOptions | undefined, crop: CropSpec | undefined): Promise<PoseResult> {
@@ -124,17 +139,19 @@ class Estimator implements PoseEstimator {
 
   /**
    * Runs what a default call runs, on a zero image, once (shader compilation, wasm warm-up): every
-   * stage at inputSize and, when pass 1's side differs, pass 1's default stages at that side.
+   * stage at inputSize and, when pass 1 differs (its side, or its own network), pass 1's default stages.
    */
   async warmUp(): Promise<void> {
     const { inputSize, stages, refine } = this.model;
-    const runs: Array<[number, number]> = [[inputSize, stages]];
-    if (refine.detectSize !== inputSize) runs.push([refine.detectSize, Math.min(DEFAULT_ESTIMATE_OPTIONS.detectStages, stages)]);
+    const runs: Array<[CpmGraph, number, number]> = [[this.graph, inputSize, stages]];
+    if (refine.detectSize !== inputSize || this.detectGraph !== this.graph) {
+      runs.push([this.detectGraph, refine.detectSize, Math.min(DEFAULT_ESTIMATE_OPTIONS.detectStages, stages, this.detectGraph.stages)]);
+    }
     await enqueue(async () => {
       await ensureBackend(this.backend);
-      for (const [S, k] of runs) {
+      for (const [graph, S, k] of runs) {
         const x = tf.zeros([1, S, S, 3]) as tf.Tensor4D;
-        const outs = this.graph.runStages(x, k);
+        const outs = graph.runStages(x, k);
         x.dispose();
         try {
           await outs[outs.length - 1]!.data();
@@ -149,6 +166,7 @@ class Estimator implements PoseEstimator {
     if (this.freed) return;
     this.freed = true;
     this.graph.dispose();
+    if (this.detectGraph !== this.graph) this.detectGraph.dispose();
   }
 
   private async run(input: PoseInput, opts: ResolvedEstimateOptions, givenCrop?: CropSpec): Promise<PoseResult> {
@@ -161,9 +179,9 @@ class Estimator implements PoseEstimator {
       }
       if (opts.roi) return await this.pass(image, opts, 'roi', opts.roi, opts.returnBeliefMaps);
       if (!opts.cropPass) return await this.pass(image, opts, 'image', undefined, opts.returnBeliefMaps);
-      // pass 1 only frames the person: no test-time flip there
-      const detect = { ...opts, stages: Math.min(opts.detectStages, opts.stages), flipTest: false };
-      const first = await this.pass(image, detect, 'image', undefined, false, opts.detectSize);
+      // pass 1 only frames the person (with the model's pass-1 network if it has one): no test-time flip there
+      const detect = { ...opts, stages: Math.min(opts.detectStages, opts.stages, this.detectGraph.stages), flipTest: false };
+      const first = await this.pass(image, detect, 'image', undefined, false, opts.detectSize, this.detectGraph);
       let crop = personCrop(first.keypoints, image.width, image.height, this.files.json.refine);
       // refinePasses > 1: re-frame around each crop pass's keypoints, which frame the person better
       for (let p = 1; p < opts.refinePasses; p++) {
@@ -178,11 +196,12 @@ class Estimator implements PoseEstimator {
 
   /**
    * One network pass: letterboxes `roi` of the frame (the whole image without one; with framing
-   * 'crop' the roi is not clipped, the part outside the image is padding), runs stages 1..k, decodes.
+   * 'crop' the roi is not clipped, the part outside the image is padding), runs stages 1..k of
+   * `graph` (default: the model's), decodes.
    */
   private async pass(
     image: ImageTensor, opts: ResolvedEstimateOptions, framing: Framing, roi: Roi | undefined, withMaps: boolean,
-    inputSize: number = this.files.json.config.inputSize,
+    inputSize: number = this.files.json.config.inputSize, graph: CpmGraph = this.graph,
   ): Promise<PoseResult> {
     const json = this.files.json;
     const lb = letterbox(image, json.preprocess, {
@@ -193,19 +212,19 @@ class Estimator implements PoseEstimator {
     const k = opts.stages;
     let outputs: tf.Tensor4D[];
     try {
-      outputs = opts.flipTest ? this.runWithFlipTest(lb.input, k) : this.graph.runStages(lb.input, k);
+      outputs = opts.flipTest ? this.runWithFlipTest(graph, lb.input, k) : graph.runStages(lb.input, k);
     } finally {
       lb.input.dispose();
     }
     try {
-      const M = inputSize / this.graph.stride;
-      const C = this.graph.numMaps;
+      const M = inputSize / graph.stride;
+      const C = graph.numMaps;
       const view = async (t: tf.Tensor4D): Promise<MapView> =>
         ({ data: (await t.data()) as Float32Array, height: M, width: M, channels: C });
       const last = await view(outputs[k - 1]!);
       const { keypoints, score } = decodeMaps(last, {
         joints: json.joints,
-        stride: this.graph.stride,
+        stride: graph.stride,
         transform: lb.transform,
         swapSides: opts.flipHorizontal,
         flipPairs: json.flipPairs,
@@ -228,8 +247,8 @@ class Estimator implements PoseEstimator {
             names,
             x0: origin.x,
             y0: origin.y,
-            cellWidth: this.graph.stride / lb.transform.scaleX,
-            cellHeight: this.graph.stride / lb.transform.scaleY,
+            cellWidth: graph.stride / lb.transform.scaleX,
+            cellHeight: graph.stride / lb.transform.scaleY,
           });
         }
         result.beliefMaps = maps;
@@ -245,11 +264,11 @@ class Estimator implements PoseEstimator {
    * mean of the two, the mirror's flipped back with left and right maps swapped. Logits are
    * averaged, as the decoder normalises them after.
    */
-  private runWithFlipTest(input: tf.Tensor4D, k: number): tf.Tensor4D[] {
+  private runWithFlipTest(graph: CpmGraph, input: tf.Tensor4D, k: number): tf.Tensor4D[] {
     const both = tf.tidy(() => tf.concat([input, tf.reverse(input, 2)], 0) as tf.Tensor4D);
     let outs: tf.Tensor4D[];
     try {
-      outs = this.graph.runStages(both, k);
+      outs = graph.runStages(both, k);
     } finally {
       both.dispose();
     }
@@ -275,8 +294,8 @@ export function estimateOnCrop(estimator: PoseEstimator, input: PoseInput, crop:
   return estimator.estimateOnCrop(input, crop, options);
 }
 
-/** Internal (the video tracker's stage budget): the graph config and map count of an estimator from createEstimator. */
-export function graphConfigOf(estimator: PoseEstimator): { config: CpmConfig; numMaps: number } {
+/** Internal (the video tracker's stage budget): the graph configs and map count of an estimator from createEstimator. */
+export function graphConfigOf(estimator: PoseEstimator): { config: CpmConfig; numMaps: number; detectConfig: CpmConfig } {
   if (!(estimator instanceof Estimator)) throw new PoseError('INVALID_OPTION', 'the estimator must be one made by createEstimator()');
   return estimator.graphConfig();
 }
@@ -315,21 +334,28 @@ export async function createEstimator(options: EstimatorOptions = {}): Promise<P
     if (typeof model === 'string' || model instanceof URL) source = String(model);
     files = await loadModel(model);
   }
-  const graph = await enqueue(async () => {
+  const [graph, detectGraph] = await enqueue(async () => {
     await ensureBackend(backend);
-    const g = buildCpmGraph(files.json.config, numMapsOf(files.json));
+    const numMaps = numMapsOf(files.json);
+    const built: CpmGraph[] = [];
     const weights = decodeModelWeights(files);
     try {
+      const g = buildCpmGraph(files.json.config, numMaps);
+      built.push(g);
       g.setWeights(weights);
+      if (!files.json.detector) return [g, undefined] as const;
+      const d = buildCpmGraph(files.json.detector.config, numMaps);
+      built.push(d);
+      d.setWeights(detectorWeights(weights));
+      return [g, d] as const;
     } catch (e) {
-      g.dispose();
+      for (const g of built) g.dispose();
       throw e instanceof PoseError ? e : new PoseError('BAD_MODEL', `could not set the weights: ${(e as Error).message}`, { cause: e });
     } finally {
       tf.dispose(Object.values(weights));
     }
-    return g;
   });
-  const estimator = new Estimator(graph, files, backend, fallbackReason, source);
+  const estimator = new Estimator(graph, detectGraph, files, backend, fallbackReason, source);
   try {
     await estimator.warmUp();
   } catch (e) {

@@ -1,3 +1,3 @@
 export { createEstimator, estimatePose } from './estimator.js';
-export type { PoseEstimator, PoseResult, BeliefMaps, ModelInfo, Framing } from './types.js';
+export type { PoseEstimator, PoseResult, BeliefMaps, ModelInfo, DetectorInfo, Framing } from './types.js';
 export { personCrop } from './crop.js';

@@ -54,6 +54,18 @@ export interface PoseResult {
   beliefMaps?: BeliefMaps[];
 }
 
+/** A pass-1 network: the network that only frames the person for two-pass inference's crop pass. */
+export interface DetectorInfo {
+  stages: number;
+  /** the input side it was trained at */
+  inputSize: number;
+  /** its input sides (detectSize) are multiples of this */
+  inputMultiple: number;
+  /** each stage's receptive field in input pixels */
+  receptiveFields: number[];
+  provenance?: Record<string, unknown>;
+}
+
 export interface ModelInfo {
   name: string;
   /** joint names, person's own left/right */
@@ -77,6 +89,11 @@ export interface ModelInfo {
   refine: Required<RefineSpec>;
   /** the model's score scale: PoseTracker's default minPoseScore (model.json "tracker") */
   tracker: TrackerSpec;
+  /**
+   * The model's pass-1 network (model.json "detector"), when it has one: two-pass inference frames
+   * the person with it instead of the model's own first stages.
+   */
+  detector?: DetectorInfo;
   /** where model.json was loaded from, if from a URL or file */
   source?: string;
   provenance?: Record<string, unknown>;

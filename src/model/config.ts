@@ -51,18 +51,18 @@ function isPosInt(v: unknown): v is number {
 }
 
 /** Checks a config's structure; throws BAD_MODEL naming the first bad field. */
-export function validateConfig(config: unknown): CpmConfig {
-  if (config === null || typeof config !== 'object') throw bad('model.json: "config" is missing or not an object');
+export function validateConfig(config: unknown, where = 'config'): CpmConfig {
+  if (config === null || typeof config !== 'object') throw bad(`model.json: "${where}" is missing or not an object`);
   const c = config as Record<string, unknown>;
   for (const key of ['inputSize', 'stage1Hidden', 'refineHidden', 'stages'] as const) {
-    if (!isPosInt(c[key])) throw bad(`model.json: config.${key} must be a positive integer, got ${JSON.stringify(c[key])}`);
+    if (!isPosInt(c[key])) throw bad(`model.json: ${where}.${key} must be a positive integer, got ${JSON.stringify(c[key])}`);
   }
   if (!Array.isArray(c.backbone) || c.backbone.length === 0) {
-    throw bad('model.json: config.backbone must be a non-empty array');
+    throw bad(`model.json: ${where}.backbone must be a non-empty array`);
   }
-  if (!Array.isArray(c.refineLayers)) throw bad('model.json: config.refineLayers must be an array');
+  if (!Array.isArray(c.refineLayers)) throw bad(`model.json: ${where}.refineLayers must be an array`);
   if ((c.stages as number) > 1 && c.refineLayers.length === 0) {
-    throw bad('model.json: config.refineLayers must not be empty when stages > 1');
+    throw bad(`model.json: ${where}.refineLayers must not be empty when stages > 1`);
   }
   const checkLayer = (layer: unknown, where: string, allowPool: boolean) => {
     if (layer === null || typeof layer !== 'object') throw bad(`model.json: ${where} is not an object`);
@@ -73,16 +73,16 @@ export function validateConfig(config: unknown): CpmConfig {
     if (l.dilation !== undefined && !isPosInt(l.dilation)) throw bad(`model.json: ${where}.dilation must be a positive integer`);
     if (allowPool && l.pool !== undefined && !isPosInt(l.pool)) throw bad(`model.json: ${where}.pool must be a positive integer`);
   };
-  c.backbone.forEach((l, i) => checkLayer(l, `config.backbone[${i}]`, true));
-  c.refineLayers.forEach((l, i) => checkLayer(l, `config.refineLayers[${i}]`, false));
+  c.backbone.forEach((l, i) => checkLayer(l, `${where}.backbone[${i}]`, true));
+  c.refineLayers.forEach((l, i) => checkLayer(l, `${where}.refineLayers[${i}]`, false));
   if (c.context !== undefined) {
-    if (!Array.isArray(c.context) || c.context.length === 0) throw bad('model.json: config.context must be a non-empty array when present');
-    c.context.forEach((l, i) => checkLayer(l, `config.context[${i}]`, true));
+    if (!Array.isArray(c.context) || c.context.length === 0) throw bad(`model.json: ${where}.context must be a non-empty array when present`);
+    c.context.forEach((l, i) => checkLayer(l, `${where}.context[${i}]`, true));
   }
   const cfg = c as unknown as CpmConfig;
   const multiple = inputMultipleOf(cfg);
   if (cfg.inputSize % multiple !== 0) {
-    throw bad(`model.json: config.inputSize ${cfg.inputSize} is not a multiple of ${multiple} (the map stride times the context branch's pooling)`);
+    throw bad(`model.json: ${where}.inputSize ${cfg.inputSize} is not a multiple of ${multiple} (the map stride times the context branch's pooling)`);
   }
   return cfg;
 }

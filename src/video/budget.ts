@@ -33,12 +33,16 @@ export function cumulativeStageMacs(config: CpmConfig, numMaps: number): number[
 
 /**
  * Multiply-adds of a two-pass detection for k = 1..T: pass 1 runs min(k, detectStages) stages on a
- * detectSize input, pass 2 runs k stages on the model's input. Every layer is a convolution over the
- * whole map, so pass 1 costs its stages' multiply-adds times (detectSize / inputSize)^2.
+ * detectSize input, pass 2 runs k stages on the model's input. Pass 1's network is the model's own
+ * (`passOneMacs` = `macs`) or its pass-1 network (cumulativeStageMacs of that network's config);
+ * `inputSize` is the side `passOneMacs` were counted at. Every layer is a convolution over the whole
+ * map, so pass 1 costs its stages' multiply-adds times (detectSize / inputSize)^2.
  */
-export function detectionStageMacs(macs: readonly number[], detectStages: number, detectSize: number, inputSize: number): number[] {
+export function detectionStageMacs(
+  macs: readonly number[], detectStages: number, detectSize: number, inputSize: number, passOneMacs: readonly number[] = macs,
+): number[] {
   const area = (detectSize / inputSize) ** 2;
-  return macs.map((m, i) => macs[Math.min(i + 1, detectStages) - 1]! * area + m);
+  return macs.map((m, i) => passOneMacs[Math.min(i + 1, detectStages, passOneMacs.length) - 1]! * area + m);
 }
 
 /**

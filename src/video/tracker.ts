@@ -74,11 +74,12 @@ export class PoseTracker {
     this.options = Object.freeze(validateTrackerOptions(options, modelLimits(estimator.model)));
     this.smoother = this.options.smoothing ? new KeypointSmoother(this.options.smoothing) : undefined;
     if (this.options.budgetMs !== undefined) {
-      const { config, numMaps } = graphConfigOf(estimator);
+      const { config, numMaps, detectConfig } = graphConfigOf(estimator);
       this.trackMacs = cumulativeStageMacs(config, numMaps);
-      // a detection: pass 1 (estimatePose's default detectStages, at detectSize), then the crop
+      // a detection: pass 1 (estimatePose's default detectStages, at detectSize, on the pass-1 network), then the crop
       this.detectMacs = this.options.cropPass
-        ? detectionStageMacs(this.trackMacs, DEFAULT_ESTIMATE_OPTIONS.detectStages, this.options.detectSize, config.inputSize)
+        ? detectionStageMacs(this.trackMacs, DEFAULT_ESTIMATE_OPTIONS.detectStages, this.options.detectSize, detectConfig.inputSize,
+          detectConfig === config ? this.trackMacs : cumulativeStageMacs(detectConfig, numMaps))
         : this.trackMacs;
       this.budget = new StageBudget(this.trackMacs);
     }

@@ -25,6 +25,19 @@ export interface RefineSpec {
   detectSize?: number;
 }
 
+/**
+ * An optional pass-1 network (model.json "detector"): two-pass inference frames the person with it
+ * instead of the model's own first stages. Same joints and maps; its weights follow the model's in
+ * the manifest, named with DETECTOR_PREFIX (docs/model-format.md, "Pass-1 network").
+ */
+export interface DetectorSpec {
+  config: CpmConfig;
+  provenance?: Record<string, unknown>;
+}
+
+/** Manifest name prefix of the pass-1 network's weights. */
+export const DETECTOR_PREFIX = 'detector/';
+
 /** Used when model.json has no "refine" (detectSize: the model's inputSize). */
 export const DEFAULT_REFINE: Readonly<RefineSpec> = Object.freeze({ margin: 1.5, minSide: 0.2 });
 
@@ -61,6 +74,8 @@ export interface ModelJson {
   refine: Required<RefineSpec>;
   /** filled in with DEFAULT_TRACKER_SPEC when absent */
   tracker: TrackerSpec;
+  /** optional pass-1 network of two-pass inference */
+  detector?: DetectorSpec;
   provenance?: Record<string, unknown>;
   weightsManifest: tf.io.WeightsManifestConfig;
 }
@@ -150,10 +165,20 @@ export function validateModelJson(value: unknown): ModelJson {
     if (!isNum(refine[key]) || (refine[key] as number) <= 0) throw bad(`model.json: refine.${key} must be a positive number, got ${JSON.stringify(refine[key])}`);
   }
   const cfg = j.config as CpmConfig;
-  const multiple = inputMultipleOf(cfg);
-  const detectSize = refine.detectSize ?? cfg.inputSize;
+  if (j.detector !== undefined) {
+    const d = j.detector as Record<string, unknown> | null;
+    if (d === null || typeof d !== 'object' || Array.isArray(d)) throw bad('model.json: "detector" must be an object {config}');
+    validateConfig(d.config, 'detector.config');
+    if (d.provenance !== undefined && (d.provenance === null || typeof d.provenance !== 'object')) {
+      throw bad('model.json: detector.provenance must be an object');
+    }
+  }
+  // pass 1 runs on the detector when there is one: detectSize must suit its graph
+  const passOne = j.detector ? (j.detector as DetectorSpec).config : cfg;
+  const multiple = inputMultipleOf(passOne);
+  const detectSize = refine.detectSize ?? passOne.inputSize;
   if (!Number.isInteger(detectSize) || (detectSize as number) < multiple || (detectSize as number) % multiple !== 0) {
-    throw bad(`model.json: refine.detectSize must be a positive multiple of ${multiple} (the stride, times the context branch's pooling), got ${JSON.stringify(refine.detectSize)}`);
+    throw bad(`model.json: refine.detectSize must be a positive multiple of ${multiple} (the stride${j.detector ? ' of the detector' : ''}, times the context branch's pooling), got ${JSON.stringify(refine.detectSize)}`);
   }
   j.refine = {
     margin: (refine.margin as number | undefined) ?? DEFAULT_REFINE.margin,

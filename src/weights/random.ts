@@ -1,6 +1,6 @@
 import type { CpmConfig } from '../model/config.js';
 import { weightSpecs } from '../model/weight-specs.js';
-import type { ModelFiles, RefineSpec, TrackerSpec } from './format.js';
+import { DETECTOR_PREFIX, type ModelFiles, type RefineSpec, type TrackerSpec } from './format.js';
 import { serializeModel, type ModelDescription, type SerializeOptions } from './save.js';
 
 /** The 14 LSP joints (the shipped models' joint set), person's own left/right. */
@@ -81,6 +81,8 @@ export interface RandomModelOptions {
   refine?: RefineSpec;
   /** written to model.json; default: none (DEFAULT_TRACKER_SPEC applies) */
   tracker?: TrackerSpec;
+  /** a pass-1 network of this config (model.json "detector", random weights too); default: none */
+  detector?: CpmConfig;
   serialize?: SerializeOptions;
 }
 
@@ -102,6 +104,13 @@ export function createRandomModel(opts: RandomModelOptions = {}): ModelFiles {
     provenance: { trainingData: 'none: random weights for tests', seed: opts.seed ?? 1 },
     ...(opts.refine ? { refine: opts.refine } : {}),
     ...(opts.tracker ? { tracker: opts.tracker } : {}),
+    ...(opts.detector ? { detector: { config: opts.detector } } : {}),
   };
-  return serializeModel(description, randomWeights(config, joints.length + 1, opts.seed ?? 1), opts.serialize);
+  const weights = randomWeights(config, joints.length + 1, opts.seed ?? 1);
+  if (opts.detector) {
+    for (const [name, v] of Object.entries(randomWeights(opts.detector, joints.length + 1, (opts.seed ?? 1) + 1000))) {
+      weights[DETECTOR_PREFIX + name] = v;
+    }
+  }
+  return serializeModel(description, weights, opts.serialize);
 }

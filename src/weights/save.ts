@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
 import { isNode, nodeImport } from '../env.js';
 import { weightSpecs } from '../model/weight-specs.js';
-import { MODEL_FORMAT, validateModelJson, type ModelFiles, type ModelJson, type RefineSpec, type TrackerSpec } from './format.js';
+import { DETECTOR_PREFIX, MODEL_FORMAT, validateModelJson, type ModelFiles, type ModelJson, type RefineSpec, type TrackerSpec } from './format.js';
 
 /**
  * model.json without the manifest: what serializeModel needs besides the weights (refine: default
@@ -63,7 +63,8 @@ export function toFloat16Bits(values: Float32Array): Uint16Array {
 
 /**
  * Builds model.json + weight bytes in the cpm-pose/1 format from a description and a
- * name -> values map holding every weight the config calls for (manifest order is taken from the config).
+ * name -> values map holding every weight the config calls for (manifest order is taken from the config),
+ * and with a `detector`, its weights too, named with DETECTOR_PREFIX.
  */
 export function serializeModel(
   description: ModelDescription,
@@ -71,7 +72,12 @@ export function serializeModel(
   opts: SerializeOptions = {},
 ): ModelFiles {
   const numMaps = description.joints.length + (description.output.background ? 1 : 0);
-  const specs = weightSpecs(description.config, numMaps);
+  const specs = [
+    ...weightSpecs(description.config, numMaps),
+    ...(description.detector
+      ? weightSpecs(description.detector.config, numMaps).map((w) => ({ ...w, name: DETECTOR_PREFIX + w.name }))
+      : []),
+  ];
   const chunks: Uint8Array[] = [];
   const entries: tf.io.WeightsManifestEntry[] = [];
   for (const spec of specs) {

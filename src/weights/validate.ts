@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
 import { weightSpecs } from '../model/weight-specs.js';
-import { numMapsOf, type ModelJson } from './format.js';
+import { DETECTOR_PREFIX, numMapsOf, type ModelJson } from './format.js';
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1 };
 
@@ -17,13 +17,17 @@ export function entryByteLength(entry: tf.io.WeightsManifestEntry): number {
 const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
 
 /**
- * Checks the manifest against what the config calls for, in order: every tensor's name, shape and
+ * Checks the manifest against what the config (then the detector's config) calls for, in order: every tensor's name, shape and
  * dtype, and that each weight group's bytes hold exactly its tensors. Throws BAD_MODEL naming the
  * first mismatch. `groupByteLengths[g]` is the byte length of group g's shards, concatenated.
  * Returns the manifest entries flattened in order.
  */
 export function validateWeights(json: ModelJson, groupByteLengths: number[]): tf.io.WeightsManifestEntry[] {
-  const expected = weightSpecs(json.config, numMapsOf(json));
+  const expected = [
+    ...weightSpecs(json.config, numMapsOf(json)),
+    // the pass-1 network's weights follow the model's, prefixed
+    ...(json.detector ? weightSpecs(json.detector.config, numMapsOf(json)).map((w) => ({ ...w, name: DETECTOR_PREFIX + w.name })) : []),
+  ];
   const entries = json.weightsManifest.flatMap((g) => g.weights);
   for (let i = 0; i < Math.max(expected.length, entries.length); i++) {
     const want = expected[i];

@@ -93,12 +93,14 @@ class EMA:
 
 
 @torch.no_grad()
-def predict(model, data, cfg, stages=None, batch=100, two_pass=True):
+def predict(model, data, cfg, stages=None, batch=100, two_pass=True, crop_model=None):
     """Keypoints on the validation canvases (whole images letterboxed, no augmentation), in canvas pixels.
 
     Pass 1 sees the whole image; pass 2 (two_pass) a square crop around pass 1's keypoints, as the library does:
     the crop is framed by pass 1's stage refine.detect_stages (default 2, the library's detectStages),
-    not by its last stage. Returns (final keypoints, one-pass keypoints: all stages on the whole image).
+    not by its last stage. With crop_model, pass 2 runs that network (all its stages) instead: `model` is then
+    a pass-1 network judged by the keypoints it leads crop_model to. Returns (final keypoints, one-pass
+    keypoints: all stages on the whole image).
     """
     model.eval()
     images, joints, _ = data.val
@@ -122,19 +124,20 @@ def predict(model, data, cfg, stages=None, batch=100, two_pass=True):
             A, b = person_crop_affines(pred, size, margin, min_frac * data.canvas)
             canv = torch.from_numpy(images[idx]).permute(0, 3, 1, 2).float()
             x2 = warp_images(canv, A, b, size)
-            pred2 = decode(model(normalise(x2, PREPROCESS), stages)[-1], model.stride)
+            second, k2 = (crop_model, None) if crop_model is not None else (model, stages)
+            pred2 = decode(second(normalise(x2, PREPROCESS), k2)[-1], second.stride)
             pred2[..., :2] = (A.unsqueeze(1) @ pred2[..., :2].unsqueeze(-1)).squeeze(-1) + b.unsqueeze(1)
             pred = pred2
         preds.append(pred)
     return torch.cat(preds), torch.cat(first)
 
 
-def evaluate(model, data, cfg, stages=None):
+def evaluate(model, data, cfg, stages=None, crop_model=None):
     """PCK@0.2 and @0.1 (mean over the limb joints, and per joint) for one and two passes."""
     limb = [data.spec.index(n) for n in LIMBS if n in data.spec.joint_names] or list(range(data.spec.num_joints))
     truth = torch.from_numpy(data.val[1])
     summary = {}
-    for mode, pred in zip(("", "_1pass"), predict(model, data, cfg, stages)):
+    for mode, pred in zip(("", "_1pass"), predict(model, data, cfg, stages, crop_model=crop_model)):
         res = pck(pred, truth, data.spec, cfg["pck_reference"])
         for t, (hits, counts) in res.items():
             per = hits / counts.clamp_min(1)
@@ -216,8 +219,12 @@ def init_from(model, source, num_joints):
     smaller model; one that only narrows them is pruned from the larger one (its most important channels,
     then fine-tuned)."""
     src = load_model(source, num_joints)
-    if src.cfg == model.cfg:
+    if same_layers(src.cfg, model.cfg):
         model.load_state_dict(src.state_dict())
+    elif keeps_first_stages(src.cfg, model.cfg):
+        # e.g. a pass-1 network (fewer stages) specialised from the full model: stages 1..k as they are
+        missing, unexpected = model.load_state_dict(src.state_dict(), strict=False)
+        assert not missing and all(k.startswith("refine.") for k in unexpected), (missing, unexpected)
     elif adds_context(src.cfg, model.cfg):
         # every old layer is kept; the new branch starts silent (model.py), so the function is unchanged
         missing, unexpected = model.load_state_dict(src.state_dict(), strict=False)
@@ -226,6 +233,18 @@ def init_from(model, source, num_joints):
         prune(src, model)
     else:
         grow(src, model)
+
+
+def same_layers(old_cfg, new_cfg):
+    """True when the two configs have the same weights (inputSize only sets the input side, not a layer)."""
+    strip = lambda c: {k: v for k, v in c.items() if k != "inputSize"}
+    return strip(old_cfg) == strip(new_cfg)
+
+
+def keeps_first_stages(old_cfg, new_cfg):
+    """True when new_cfg is old_cfg with fewer stages (and maybe another inputSize), nothing else."""
+    strip = lambda c: {k: v for k, v in c.items() if k not in ("inputSize", "stages")}
+    return strip(old_cfg) == strip(new_cfg) and new_cfg["stages"] < old_cfg["stages"]
 
 
 def adds_context(old_cfg, new_cfg):
@@ -295,6 +314,8 @@ def main(argv=None):
     ap.add_argument("--resume", help="checkpoint (last.pt) to continue from")
     ap.add_argument("--init", help="model folder (model.json + weights) or checkpoint (best.pt) to start from")
     ap.add_argument("--teacher", help="model folder or checkpoint to distil from (train.distill: weight, flip)")
+    ap.add_argument("--crop-model", help="model folder or checkpoint: validation's pass 2 runs it, so the trained "
+                    "network is judged as the pass-1 network of this model (configs/cpm-lite-detect.json)")
     ap.add_argument("--set", action="append", default=[], help="override a config value: train.epochs=3")
     ap.add_argument("--limit", type=int, help="use only this many training images (smoke runs)")
     ap.add_argument("--max-steps", type=int, help="stop after this many steps")
@@ -334,6 +355,11 @@ def main(argv=None):
         tcfg["teacher"] = args.teacher  # saved with the config in each checkpoint: export's provenance
         print(f"distilling from {args.teacher} (weight {distill['weight']}, flip {distill.get('flip', False)})",
               flush=True)
+    crop_model = None
+    if args.crop_model:
+        crop_model = load_model(args.crop_model, data.spec.num_joints).eval().to(memory_format=torch.channels_last)
+        tcfg["crop_model"] = args.crop_model  # saved with the config: export's provenance
+        print(f"validation pass 2: {args.crop_model}", flush=True)
     opt = torch.optim.AdamW(model.parameters(), lr=tcfg["lr"], weight_decay=tcfg["weight_decay"])
     ema = EMA(model, tcfg["ema_decay"])
     n_train = len(data.train[0])
@@ -400,7 +426,7 @@ def main(argv=None):
                      total - run_step0)
         if nb == 0:
             break
-        ev = evaluate(ema.model, data, cfg)
+        ev = evaluate(ema.model, data, cfg, crop_model=crop_model)
         wall, cpu = time.time() - t0, time.process_time() - c0
         with open(log_path, "a", newline="") as f:
             csv.writer(f).writerow([epoch + 1, step, f"{run_loss / nb:.4f}",

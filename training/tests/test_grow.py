@@ -177,3 +177,16 @@ def test_a_context_branch_is_only_added_to_an_otherwise_identical_config(tmp_pat
     other = with_context(wider(SMALL))
     with pytest.raises(ValueError):
         init_from(CPM(other, 3), saved(trained_like(SMALL).eval(), tmp_path), 3)
+
+
+def test_a_network_with_fewer_stages_keeps_the_first_stages(tmp_path):
+    """A pass-1 network (configs/cpm-lite-detect.json) starts as the full model's first stages."""
+    fewer = copy.deepcopy(SMALL)
+    fewer["stages"], fewer["inputSize"] = 2, 64
+    small, first = initialised_from_small(fewer, tmp_path)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        a, b = small(x), first(x)
+        assert len(b) == 2
+        for s in range(2):
+            assert (a[s] - b[s]).abs().max().item() < 1e-4
