@@ -107,7 +107,7 @@ const spread = jitter > 1 ? jitterSummary(runs) : undefined;
 if (spread) console.log(`\n${spread.text}`);
 const comparison = compared ? compare(compared) : undefined;
 if (comparison) console.log(`\n${comparison.text}`);
-console.log(`\nPCK@0.2 limb mean ${pct(pck.limbMean[0])}%, PCK@0.1 limb mean ${pct(pck.limbMean[1])}%; median ${median.toFixed(1)} ms per estimatePose call (p90 ${quantile(ms, 0.9).toFixed(1)} ms)`);
+console.log(`\nPCK@0.2 limb mean ${pct(pck.limbMean[0])}%, PCK@0.1 limb mean ${pct(pck.limbMean[1])}%; median ${median.toFixed(1)} ms per estimatePose call (mean ${(ms.reduce((x, y) => x + y, 0) / ms.length).toFixed(1)}, p90 ${quantile(ms, 0.9).toFixed(1)} ms)`);
 
 if (a.json) {
   const out = {

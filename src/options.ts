@@ -57,6 +57,14 @@ export interface EstimateOptions {
    */
   refinePasses?: number;
   /**
+   * Re-frame a loosely framed person: after the last crop pass of two-pass inference, when its
+   * keypoints call for a crop smaller than the model's `refine.reframeBelow` times the crop it ran on
+   * (pass 1's keypoints spread past the person, so the person came out small), run one more crop pass
+   * on that tighter crop; its keypoints are the result. A few percent of photos take the extra pass
+   * (README, "The shipped models"). No effect on a model whose reframeBelow is 0. Default true.
+   */
+  reframe?: boolean;
+  /**
    * Test-time flip: the final pass also runs on the mirror image of its input (in the same batch)
    * and each stage's maps are averaged with the mirror's, flipped back with left and right swapped.
    * More accurate (docs/BENCHMARKS.md), at the cost of a second final pass. Default false.
@@ -81,6 +89,7 @@ export interface ResolvedEstimateOptions {
   detectStages: number;
   detectSize: number;
   refinePasses: number;
+  reframe: boolean;
   flipTest: boolean;
   returnBeliefMaps: boolean;
 }
@@ -101,6 +110,7 @@ export const DEFAULT_ESTIMATE_OPTIONS: Readonly<Omit<ResolvedEstimateOptions, 's
   detectStages: 2,
   detectSize: undefined,
   refinePasses: 1,
+  reframe: true,
   flipTest: false,
   returnBeliefMaps: false,
 });
@@ -245,7 +255,7 @@ export function validateEstimateOptions(options: unknown, model: ModelLimits): R
     }
     r.refinePasses = o.refinePasses as number;
   }
-  for (const key of ['flipHorizontal', 'cropPass', 'flipTest', 'returnBeliefMaps'] as const) {
+  for (const key of ['flipHorizontal', 'cropPass', 'reframe', 'flipTest', 'returnBeliefMaps'] as const) {
     if (o[key] !== undefined) {
       if (typeof o[key] !== 'boolean') throw invalid(`${key} must be true or false, got ${JSON.stringify(o[key])}`);
       r[key] = o[key] as boolean;

@@ -8,7 +8,8 @@ import { personCrop } from '../src/estimator/crop.js';
 import { estimateOnCrop } from '../src/estimator/estimator.js';
 import { roundRoi } from '../src/preprocess/letterbox.js';
 import { createRandomModel } from '../src/weights/random.js';
-import { lspetImage, syntheticImage, tempDir, tinyModel, TINY_CONFIG, writeTempModel } from './helpers.js';
+import { lspetImage, ROOT, syntheticImage, tempDir, tinyModel, TINY_CONFIG, writeTempModel } from './helpers.js';
+import { loadModel } from '../src/weights/load.js';
 import { partnerOf } from '../bench/pck.js'; // left_x <-> right_x
 import fs from 'node:fs';
 import path from 'node:path';
@@ -179,7 +180,7 @@ describe('estimatePose', () => {
         expect(withMaps.keypoints).toEqual(two.keypoints);
       }
     }
-    expect(est.model.refine).toEqual({ margin: 1.5, minSide: 0.2, detectSize: TINY_CONFIG.inputSize });
+    expect(est.model.refine).toEqual({ margin: 1.5, minSide: 0.2, detectSize: TINY_CONFIG.inputSize, reframeBelow: 0 });
   });
 
   it('detectSize: pass 1 runs at that input side (default: model.json refine.detectSize, else inputSize)', async () => {
@@ -245,11 +246,41 @@ describe('estimatePose', () => {
     expect(await est.estimatePose(photo, { cropPass: false, refinePasses: 2 })).toEqual(await est.estimatePose(photo, { cropPass: false }));
   });
 
+  it('reframe: one more crop pass when the crop pass\'s keypoints call for a crop below refine.reframeBelow of its own', async () => {
+    expect(DEFAULT_ESTIMATE_OPTIONS.reframe).toBe(true);
+    // est's refine.reframeBelow is 0: never
+    expect(await est.estimatePose(photo, { reframe: true })).toEqual(await est.estimatePose(photo, { reframe: false }));
+    // the shipped weights (random ones spread their keypoints over the whole crop), reframing below 0.9
+    const shipped = await loadModel(path.join(ROOT, 'models', 'cpm-lite'));
+    const json = { ...shipped.json, refine: { ...shipped.json.refine, reframeBelow: 0.9 } };
+    const e = await createEstimator({ model: { json, weightData: shipped.weightData }, backend: 'wasm' });
+    let reframed = 0;
+    try {
+      expect(e.model.refine.reframeBelow).toBe(0.9);
+      for (const image of [8501, 8502, 8503, 8504, 8505, 8506, 8507, 8508, 8509, 8510].map(lspetImage)) {
+        for (const options of [{}, { stages: 2, flipTest: true }] as EstimateOptions[]) {
+          const pass1 = await e.estimatePose(image, { cropPass: false, stages: Math.min(2, options.stages ?? 3) });
+          const crop = personCrop(pass1.keypoints, image.width, image.height, e.model.refine);
+          const once = await estimateOnCrop(e, image, crop, options);
+          expect(await e.estimatePose(image, { ...options, reframe: false })).toEqual(once);
+          const tighter = personCrop(once.keypoints, image.width, image.height, e.model.refine);
+          const again = tighter.width < 0.9 * crop.width;
+          if (again) reframed++;
+          expect(await e.estimatePose(image, options)).toEqual(again ? await estimateOnCrop(e, image, tighter, options) : once);
+        }
+      }
+    } finally {
+      e.dispose();
+    }
+    expect(reframed, 'the photos exercise both branches').toBeGreaterThan(0);
+    expect(reframed).toBeLessThan(20);
+  });
+
   it('two-pass reads refine from model.json', async () => {
     const dir = await writeTempModel(createRandomModel({ config: TINY_CONFIG, name: 'tiny-refine', seed: 11, refine: { margin: 3, minSide: 0.9 } }), 'refine');
     const e = await createEstimator({ model: dir, backend: 'cpu' });
     try {
-      expect(e.model.refine).toEqual({ margin: 3, minSide: 0.9, detectSize: TINY_CONFIG.inputSize });
+      expect(e.model.refine).toEqual({ margin: 3, minSide: 0.9, detectSize: TINY_CONFIG.inputSize, reframeBelow: 0 });
       const one = await e.estimatePose(photo, { cropPass: false });
       const two = await e.estimatePose(photo, { detectStages: e.model.stages });
       expect(two.region).toEqual(roundRoi(personCrop(one.keypoints, photo.width, photo.height, { margin: 3, minSide: 0.9 })));
@@ -390,7 +421,7 @@ describe('errors', () => {
     await expect(est.estimatePose(img, { detectSize: 34 })).rejects.toThrow(/detectSize must be a multiple of the model's input multiple \(4\) from 32 to 512, got 34/);
     await expect(est.estimatePose(img, { refinePasses: 4 })).rejects.toThrow(/refinePasses must be an integer from 1 to 3, got 4/);
     await expect(est.estimatePose(img, { stage: 2 } as never)).rejects.toThrow(/unknown estimatePose option "stage" \(did you mean "stages"\?\)/);
-    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { flipTest: 'yes' }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { detectSize: 30 }, { detectSize: 16 }, { detectSize: 516 }, { detectSize: 34 }, { detectSize: '64' }, { refinePasses: 0 }, { refinePasses: 4 }, { refinePasses: 1.5 }, { refinePasses: '2' }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
+    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { reframe: 'no' }, { flipTest: 'yes' }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { detectSize: 30 }, { detectSize: 16 }, { detectSize: 516 }, { detectSize: 34 }, { detectSize: '64' }, { refinePasses: 0 }, { refinePasses: 4 }, { refinePasses: 1.5 }, { refinePasses: '2' }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
       expect(await codeOf(est.estimatePose(img, bad as never))).toBe('INVALID_OPTION');
     }
   });

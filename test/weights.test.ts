@@ -149,6 +149,14 @@ describe('load errors name the first problem', () => {
       expect(await codeOf(loadModel(write(j, bin)))).toMatch(/^BAD_MODEL: model.json: refine.detectSize must be a positive multiple of 4 \(the stride/);
     }
   });
+  it('refine.reframeBelow outside [0, 1) -> BAD_MODEL; absent -> 0', async () => {
+    for (const reframeBelow of [-0.1, 1, '0.8']) {
+      const j = clone();
+      j.refine = { margin: 1.5, minSide: 0.2, reframeBelow };
+      expect(await codeOf(loadModel(write(j, bin)))).toMatch(/^BAD_MODEL: model.json: refine.reframeBelow must be a number from 0 \(off\) to below 1/);
+    }
+    expect((await loadModel(write(clone(), bin))).json.refine.reframeBelow).toBe(0);
+  });
   it('tracker.minPoseScore outside 0..1 -> BAD_MODEL; absent -> 0.1', async () => {
     for (const minPoseScore of [-0.1, 1.5, '0.2']) {
       const j = clone();

@@ -188,7 +188,14 @@ class Estimator implements PoseEstimator {
         const mid = await this.pass(image, { ...opts, flipTest: false }, 'crop', crop, false);
         crop = personCrop(mid.keypoints, image.width, image.height, this.files.json.refine);
       }
-      return await this.pass(image, opts, 'crop', crop, opts.returnBeliefMaps);
+      const result = await this.pass(image, opts, 'crop', crop, opts.returnBeliefMaps);
+      // the person came out small in the crop (pass 1's box spread past them): once more, framed tighter
+      const below = this.files.json.refine.reframeBelow;
+      if (opts.reframe && below > 0) {
+        const tighter = personCrop(result.keypoints, image.width, image.height, this.files.json.refine);
+        if (tighter.width < below * crop.width) return await this.pass(image, opts, 'crop', tighter, opts.returnBeliefMaps);
+      }
+      return result;
     } finally {
       if (image.owned) image.tensor.dispose();
     }

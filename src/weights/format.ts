@@ -23,6 +23,12 @@ export interface RefineSpec {
    * best at sizes the model was trained at, training's train.multires). Default: config.inputSize
    */
   detectSize?: number;
+  /**
+   * 0 to 1 (0: off). When the crop pass's keypoints call for a crop smaller than reframeBelow times the
+   * crop it ran on (pass 1 framed the person too loosely, so the person came out small), one more crop
+   * pass runs on that tighter crop (estimatePose's `reframe`). Default 0
+   */
+  reframeBelow?: number;
 }
 
 /**
@@ -39,7 +45,7 @@ export interface DetectorSpec {
 export const DETECTOR_PREFIX = 'detector/';
 
 /** Used when model.json has no "refine" (detectSize: the model's inputSize). */
-export const DEFAULT_REFINE: Readonly<RefineSpec> = Object.freeze({ margin: 1.5, minSide: 0.2 });
+export const DEFAULT_REFINE: Readonly<RefineSpec> = Object.freeze({ margin: 1.5, minSide: 0.2, reframeBelow: 0 });
 
 /** The model's own score scale, which PoseTracker's defaults follow (docs/model-format.md, `tracker.minPoseScore`). */
 export interface TrackerSpec {
@@ -160,6 +166,9 @@ export function validateModelJson(value: unknown): ModelJson {
   if (typeof out.background !== 'boolean') throw bad('model.json: output.background must be true or false');
   const refine = (j.refine ?? {}) as Record<string, unknown>;
   if (typeof refine !== 'object' || Array.isArray(refine)) throw bad('model.json: "refine" must be an object {margin, minSide}');
+  if (refine.reframeBelow !== undefined && (!isNum(refine.reframeBelow) || refine.reframeBelow < 0 || refine.reframeBelow >= 1)) {
+    throw bad(`model.json: refine.reframeBelow must be a number from 0 (off) to below 1, got ${JSON.stringify(refine.reframeBelow)}`);
+  }
   for (const key of ['margin', 'minSide'] as const) {
     if (refine[key] === undefined) continue;
     if (!isNum(refine[key]) || (refine[key] as number) <= 0) throw bad(`model.json: refine.${key} must be a positive number, got ${JSON.stringify(refine[key])}`);
@@ -184,6 +193,7 @@ export function validateModelJson(value: unknown): ModelJson {
     margin: (refine.margin as number | undefined) ?? DEFAULT_REFINE.margin,
     minSide: (refine.minSide as number | undefined) ?? DEFAULT_REFINE.minSide,
     detectSize: detectSize as number,
+    reframeBelow: (refine.reframeBelow as number | undefined) ?? DEFAULT_REFINE.reframeBelow!,
   };
   const tracker = (j.tracker ?? {}) as Record<string, unknown>;
   if (typeof tracker !== 'object' || Array.isArray(tracker)) throw bad('model.json: "tracker" must be an object {minPoseScore}');

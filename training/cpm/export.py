@@ -81,7 +81,8 @@ def write_model(model, spec, folder, name, float16=False, provenance=None, refin
         "preprocess": PREPROCESS,
         "output": {"kind": "spatial-softmax", "background": True},
         "refine": {"margin": refine.get("margin", 1.5), "minSide": refine.get("min_side", 0.2),
-                   "detectSize": refine.get("detect_size", model.cfg["inputSize"])},
+                   "detectSize": refine.get("detect_size", model.cfg["inputSize"]),
+                   **({"reframeBelow": refine["reframe_below"]} if refine.get("reframe_below") else {})},
         "provenance": provenance or {},
         "weightsManifest": [{"paths": ["weights.bin"], "weights": specs}],
     }
