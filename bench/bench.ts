@@ -35,7 +35,7 @@ import { decodeImage, evaluate, loadLspet, progress, selectSplit, type Rgba } fr
 import { ensureMoveNetFiles, HUMAN_MODELS_PACKAGE, HUMAN_MODELS_VERSION, moveNetBytes, readMoveNetFiles } from './movenet-files.js';
 import { loadMoveNet, MOVENET_MODELS, type MoveNet, type MoveNetName } from './movenet.js';
 import { errorShares, LIMB_JOINTS, markdownTable, NEAR_TORSO, pct, type PckResult } from './pck.js';
-import { quantile, timeInterleaved, type Timed } from './timing.js';
+import { mean, quantile, timeInterleaved, type Timed } from './timing.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = 'usage: npm run bench [-- --data ../shared/data/lspet] [--limit N] [--frames 20] [--rounds 10] [--warmup 5] [--cold-runs 5] [--browser-frames 10] [--no-browser] [--out docs]';
@@ -246,7 +246,7 @@ const node = configs.map((c) => {
     id: c.id, kind: c.kind, model: c.model, label: c.label, stages: c.stages,
     pck: accuracy[c.id]!.pck,
     // the mean too: a call that sometimes runs one more pass (reframe) costs more on average than its median shows
-    medianMs, p90Ms: quantile(v, 0.9), meanMs: v.reduce((a, b) => a + b, 0) / v.length, frames: v.length, ratioToLightning: medianMs / lightning,
+    medianMs, p90Ms: quantile(v, 0.9), meanMs: mean(v), frames: v.length, ratioToLightning: medianMs / lightning,
     cold: cold[c.id]!.median, coldRuns: cold[c.id]!.runs,
     peakBytes: cold[c.id]!.median.peakBytes, bytesOnDisk: c.bytesOnDisk,
   };

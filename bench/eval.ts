@@ -20,7 +20,7 @@ import type { BackendChoice } from '../src/backend/backend.js';
 import { scriptArgs } from './args.js';
 import { evaluate, JITTER_TRIMS, loadLspet, progress, selectSplit, trimImage, type EvalResult, type Split } from './lspet.js';
 import { errorTable, pairedBootstrap, pckTable, pct } from './pck.js';
-import { quantile } from './timing.js';
+import { mean, quantile } from './timing.js';
 
 const USAGE = 'usage: npm run eval -- --data ../shared/data/lspet --split val|train [--model <folder or model.json>] [--stages k] [--detect-stages k] [--detect-size px] [--refine-passes n] [--flip-test] [--backend wasm|cpu|webgl|auto] [--limit N] [--jitter N] [--compare <model folder>] [--json out.json]';
 
@@ -107,7 +107,7 @@ const spread = jitter > 1 ? jitterSummary(runs) : undefined;
 if (spread) console.log(`\n${spread.text}`);
 const comparison = compared ? compare(compared) : undefined;
 if (comparison) console.log(`\n${comparison.text}`);
-console.log(`\nPCK@0.2 limb mean ${pct(pck.limbMean[0])}%, PCK@0.1 limb mean ${pct(pck.limbMean[1])}%; median ${median.toFixed(1)} ms per estimatePose call (mean ${(ms.reduce((x, y) => x + y, 0) / ms.length).toFixed(1)}, p90 ${quantile(ms, 0.9).toFixed(1)} ms)`);
+console.log(`\nPCK@0.2 limb mean ${pct(pck.limbMean[0])}%, PCK@0.1 limb mean ${pct(pck.limbMean[1])}%; median ${median.toFixed(1)} ms per estimatePose call (mean ${mean(ms).toFixed(1)}, p90 ${quantile(ms, 0.9).toFixed(1)} ms)`);
 
 if (a.json) {
   const out = {

@@ -34,6 +34,10 @@ export async function timeInterleaved<F>(configs: ReadonlyArray<Timed<F>>, frame
   return ms;
 }
 
+export function mean(values: readonly number[]): number {
+  return values.length === 0 ? NaN : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;
   const s = [...values].sort((a, b) => a - b);

@@ -1,6 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
 import { inputMultipleOf, validateConfig, type CpmConfig } from '../model/config.js';
+import { weightSpecs, type WeightSpec } from '../model/weight-specs.js';
 
 export const MODEL_FORMAT = 'cpm-pose/1';
 
@@ -43,6 +44,14 @@ export interface DetectorSpec {
 
 /** Manifest name prefix of the pass-1 network's weights. */
 export const DETECTOR_PREFIX = 'detector/';
+
+/** Every tensor of a model file in manifest order: the model's, then its pass-1 network's, prefixed. */
+export function manifestWeightSpecs(config: CpmConfig, numMaps: number, detector?: { config: CpmConfig }): WeightSpec[] {
+  return [
+    ...weightSpecs(config, numMaps),
+    ...(detector ? weightSpecs(detector.config, numMaps).map((w) => ({ ...w, name: DETECTOR_PREFIX + w.name })) : []),
+  ];
+}
 
 /** Used when model.json has no "refine" (detectSize: the model's inputSize). */
 export const DEFAULT_REFINE: Readonly<RefineSpec> = Object.freeze({ margin: 1.5, minSide: 0.2, reframeBelow: 0 });

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
 import { isNode, nodeImport } from '../env.js';
-import { weightSpecs } from '../model/weight-specs.js';
-import { DETECTOR_PREFIX, MODEL_FORMAT, validateModelJson, type ModelFiles, type ModelJson, type RefineSpec, type TrackerSpec } from './format.js';
+import { manifestWeightSpecs, MODEL_FORMAT, validateModelJson, type ModelFiles, type ModelJson, type RefineSpec, type TrackerSpec } from './format.js';
 
 /**
  * model.json without the manifest: what serializeModel needs besides the weights (refine: default
@@ -72,12 +71,7 @@ export function serializeModel(
   opts: SerializeOptions = {},
 ): ModelFiles {
   const numMaps = description.joints.length + (description.output.background ? 1 : 0);
-  const specs = [
-    ...weightSpecs(description.config, numMaps),
-    ...(description.detector
-      ? weightSpecs(description.detector.config, numMaps).map((w) => ({ ...w, name: DETECTOR_PREFIX + w.name }))
-      : []),
-  ];
+  const specs = manifestWeightSpecs(description.config, numMaps, description.detector);
   const chunks: Uint8Array[] = [];
   const entries: tf.io.WeightsManifestEntry[] = [];
   for (const spec of specs) {

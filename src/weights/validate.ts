@@ -1,7 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
-import { weightSpecs } from '../model/weight-specs.js';
-import { DETECTOR_PREFIX, numMapsOf, type ModelJson } from './format.js';
+import { manifestWeightSpecs, numMapsOf, type ModelJson } from './format.js';
 
 const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1 };
 
@@ -23,11 +22,7 @@ const shapeStr = (s: readonly number[]) => `[${s.join(', ')}]`;
  * Returns the manifest entries flattened in order.
  */
 export function validateWeights(json: ModelJson, groupByteLengths: number[]): tf.io.WeightsManifestEntry[] {
-  const expected = [
-    ...weightSpecs(json.config, numMapsOf(json)),
-    // the pass-1 network's weights follow the model's, prefixed
-    ...(json.detector ? weightSpecs(json.detector.config, numMapsOf(json)).map((w) => ({ ...w, name: DETECTOR_PREFIX + w.name })) : []),
-  ];
+  const expected = manifestWeightSpecs(json.config, numMapsOf(json), json.detector);
   const entries = json.weightsManifest.flatMap((g) => g.weights);
   for (let i = 0; i < Math.max(expected.length, entries.length); i++) {
     const want = expected[i];

@@ -10,54 +10,33 @@ copied, not re-encoded, so both networks compute exactly what their own folders 
 in MODEL is replaced. --detect-size sets refine.detectSize (pass 1's input side); default: MODEL's.
 """
 import argparse
+import copy
 import json
 import os
 import sys
 
+from .export import read_raw_weights
+
 PREFIX = "detector/"
 
 
-def _group_bytes(folder, group):
-    return b"".join(open(os.path.join(folder, p), "rb").read() for p in group["paths"])
-
-
-def _entry_bytes(entry):
-    n = 1
-    for d in entry["shape"]:
-        n *= d
-    return n * (2 if entry.get("quantization", {}).get("dtype") == "float16" else 4)
-
-
-def _entries_and_bytes(folder, doc, keep):
-    """The manifest entries `keep` accepts, in order, and their bytes."""
-    entries, blobs = [], []
-    for group in doc["weightsManifest"]:
-        raw, off = _group_bytes(folder, group), 0
-        for w in group["weights"]:
-            size = _entry_bytes(w)
-            if keep(w["name"]):
-                entries.append(json.loads(json.dumps(w)))
-                blobs.append(raw[off:off + size])
-            off += size
-        if off != len(raw):
-            raise ValueError(f"{folder}: {'+'.join(group['paths'])} has {len(raw)} bytes, its tensors need {off}")
-    return entries, blobs
+def _entries_and_bytes(folder, keep):
+    """model.json content, and the manifest entries `keep` accepts (copies), in order, with their bytes."""
+    doc, raw = read_raw_weights(folder)
+    kept = [(copy.deepcopy(w), b) for w, b in raw if keep(w["name"])]
+    return doc, [w for w, _ in kept], [b for _, b in kept]
 
 
 def attach(out, model_folder, detector_folder, detect_size=None):
     """Writes OUT (see the module doc); returns its model.json content."""
-    with open(os.path.join(model_folder, "model.json")) as f:
-        doc = json.load(f)
-    with open(os.path.join(detector_folder, "model.json")) as f:
-        det = json.load(f)
+    doc, main_entries, main_blobs = _entries_and_bytes(model_folder, lambda n: not n.startswith(PREFIX))
+    det, det_entries, det_blobs = _entries_and_bytes(detector_folder, lambda n: True)
     if det["joints"] != doc["joints"]:
         raise ValueError(f"{detector_folder}: its joints differ from {model_folder}'s; a pass-1 network must find the same joints")
     if det.get("output", {}).get("background") != doc.get("output", {}).get("background"):
         raise ValueError(f"{detector_folder}: its output maps (background or not) differ from {model_folder}'s")
     if "detector" in det:
         raise ValueError(f"{detector_folder} has a pass-1 network of its own; give the plain network")
-    main_entries, main_blobs = _entries_and_bytes(model_folder, doc, lambda n: not n.startswith(PREFIX))
-    det_entries, det_blobs = _entries_and_bytes(detector_folder, det, lambda n: True)
     for e in det_entries:
         e["name"] = PREFIX + e["name"]
     doc["detector"] = {"config": det["config"], "provenance": {**det.get("provenance", {}), "folder": detector_folder}}

@@ -91,20 +91,34 @@ def write_model(model, spec, folder, name, float16=False, provenance=None, refin
     return doc
 
 
-def read_weights(folder):
+def _stored_dtype(entry):
+    return "<f2" if entry.get("quantization", {}).get("dtype") == "float16" else "<f4"
+
+
+def read_raw_weights(folder):
+    """(model.json content, [(manifest entry, its stored bytes)] in manifest order). Raises ValueError when a
+    group's shards do not hold exactly its tensors."""
     with open(os.path.join(folder, "model.json")) as f:
         doc = json.load(f)
-    tensors = {}
+    out = []
     for group in doc["weightsManifest"]:
         raw = b"".join(open(os.path.join(folder, p), "rb").read() for p in group["paths"])
         off = 0
         for w in group["weights"]:
             n = int(np.prod(w["shape"])) if w["shape"] else 1
-            dt = "<f2" if w.get("quantization", {}).get("dtype") == "float16" else "<f4"
-            size = n * np.dtype(dt).itemsize
-            tensors[w["name"]] = torch.from_numpy(
-                np.frombuffer(raw[off:off + size], dt).astype(np.float32).reshape(w["shape"]).copy())
+            size = n * np.dtype(_stored_dtype(w)).itemsize
+            out.append((w, raw[off:off + size]))
             off += size
+        if off != len(raw):
+            raise ValueError(f"{folder}: {'+'.join(group['paths'])} has {len(raw)} bytes, its tensors need {off}")
+    return doc, out
+
+
+def read_weights(folder):
+    """(model.json content, {name: float32 tensor}) of an exported model folder."""
+    doc, raw = read_raw_weights(folder)
+    tensors = {w["name"]: torch.from_numpy(np.frombuffer(b, _stored_dtype(w)).astype(np.float32).reshape(w["shape"]).copy())
+               for w, b in raw}
     return doc, tensors
 
 
