@@ -15,7 +15,7 @@ export { PoseError, isPoseError } from './errors.js';
 export type { PoseErrorCode } from './errors.js';
 export { loadModel } from './weights/load.js';
 export type { ModelSource, PreloadedModel } from './weights/load.js';
-export type { ModelJson, ModelFiles } from './weights/format.js';
+export type { ModelJson, ModelFiles, TrimScope } from './weights/format.js';
 export { defaultModelUrl, bundledModelUrl, BUNDLED_MODEL_NAMES } from './default-model.js';
 export type { BundledModelName } from './default-model.js';
 export { drawKeypoints, drawSkeleton, drawBeliefMap, heatColor, jointSide, DEFAULT_SIDE_COLORS } from './draw/index.js';

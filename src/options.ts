@@ -65,6 +65,14 @@ export interface EstimateOptions {
    */
   reframe?: boolean;
   /**
+   * Run each pass on the image content only, without the letterbox's padding (the input is a
+   * rectangle, each side rounded up to the network's input multiple): the same person at the same
+   * scale for less computation, where the model allows it (model.json preprocess.trim: its person
+   * crops, or every pass). Default: true on the wasm and cpu backends; false on webgl, which compiles
+   * its shaders for each input shape.
+   */
+  trimPadding?: boolean;
+  /**
    * Test-time flip: the final pass also runs on the mirror image of its input (in the same batch)
    * and each stage's maps are averaged with the mirror's, flipped back with left and right swapped.
    * More accurate (docs/BENCHMARKS.md), at the cost of a second final pass. Default false.
@@ -90,6 +98,8 @@ export interface ResolvedEstimateOptions {
   detectSize: number;
   refinePasses: number;
   reframe: boolean;
+  /** undefined: the backend's default (defaultTrimPadding) */
+  trimPadding: boolean | undefined;
   flipTest: boolean;
   returnBeliefMaps: boolean;
 }
@@ -111,9 +121,18 @@ export const DEFAULT_ESTIMATE_OPTIONS: Readonly<Omit<ResolvedEstimateOptions, 's
   detectSize: undefined,
   refinePasses: 1,
   reframe: true,
+  trimPadding: undefined,
   flipTest: false,
   returnBeliefMaps: false,
 });
+
+/**
+ * trimPadding's default on a backend: WebGL compiles its shaders for each input shape, so trimmed
+ * inputs of varying shapes would recompile them; wasm and cpu run any shape at no extra cost.
+ */
+export function defaultTrimPadding(backend: string): boolean {
+  return backend !== 'webgl';
+}
 
 /** Largest refinePasses accepted: a fourth crop pass measured no better than the third. */
 export const MAX_REFINE_PASSES = 3;
@@ -255,7 +274,7 @@ export function validateEstimateOptions(options: unknown, model: ModelLimits): R
     }
     r.refinePasses = o.refinePasses as number;
   }
-  for (const key of ['flipHorizontal', 'cropPass', 'reframe', 'flipTest', 'returnBeliefMaps'] as const) {
+  for (const key of ['flipHorizontal', 'cropPass', 'reframe', 'trimPadding', 'flipTest', 'returnBeliefMaps'] as const) {
     if (o[key] !== undefined) {
       if (typeof o[key] !== 'boolean') throw invalid(`${key} must be true or false, got ${JSON.stringify(o[key])}`);
       r[key] = o[key] as boolean;
@@ -292,6 +311,8 @@ export interface TrackerOptions {
   cropPass?: boolean;
   /** input side of a detection's first pass, as estimatePose's detectSize; default the model's */
   detectSize?: number;
+  /** run passes on the image content only, as estimatePose's trimPadding; default the backend's (on for wasm and cpu) */
+  trimPadding?: boolean;
   /**
    * a pose scoring below this is lost (nobody in view): the next frame is detected on the whole frame.
    * Default: the model's (model.json tracker.minPoseScore, measured per model; 0.1 when absent)
@@ -314,6 +335,8 @@ export interface ResolvedTrackerOptions {
   flipHorizontal: boolean;
   cropPass: boolean;
   detectSize: number;
+  /** undefined: the backend's default (defaultTrimPadding) */
+  trimPadding: boolean | undefined;
   minPoseScore: number;
   minScoreRatio: number;
   returnBeliefMaps: boolean;
@@ -340,6 +363,7 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<Omit<ResolvedTrackerOptions, 'sta
   flipHorizontal: false,
   cropPass: true,
   detectSize: undefined,
+  trimPadding: undefined,
   minPoseScore: undefined,
   minScoreRatio: 0.6,
   returnBeliefMaps: false,
@@ -357,7 +381,7 @@ export function validateTrackerOptions(options: unknown, model: ModelLimits): Re
     minPoseScore: model.minPoseScore,
   };
   if (o.detectSize !== undefined) r.detectSize = checkDetectSize(o.detectSize, model);
-  for (const key of ['tracking', 'flipHorizontal', 'cropPass', 'returnBeliefMaps'] as const) {
+  for (const key of ['tracking', 'flipHorizontal', 'cropPass', 'trimPadding', 'returnBeliefMaps'] as const) {
     if (o[key] !== undefined) {
       if (typeof o[key] !== 'boolean') throw invalid(`${key} must be true or false, got ${JSON.stringify(o[key])}`);
       r[key] = o[key] as boolean;

@@ -6,7 +6,13 @@ import { LSP_JOINTS } from '../src/weights/random.js';
 import { writeModelFiles } from '../src/weights/save.js';
 import { personCrop } from '../src/estimator/crop.js';
 import { estimateOnCrop } from '../src/estimator/estimator.js';
-import { roundRoi } from '../src/preprocess/letterbox.js';
+import { letterbox, roundRoi, type LetterboxOptions } from '../src/preprocess/letterbox.js';
+import { toImageTensor } from '../src/preprocess/input.js';
+import { buildCpmGraph } from '../src/model/graph.js';
+import { decodeMaps } from '../src/decode/decode.js';
+import { decodeModelWeights } from '../src/weights/decode.js';
+import { numMapsOf } from '../src/weights/format.js';
+import { defaultTrimPadding } from '../src/options.js';
 import { createRandomModel } from '../src/weights/random.js';
 import { lspetImage, ROOT, syntheticImage, tempDir, tinyModel, TINY_CONFIG, writeTempModel } from './helpers.js';
 import { loadModel } from '../src/weights/load.js';
@@ -276,6 +282,70 @@ describe('estimatePose', () => {
     expect(reframed).toBeLessThan(20);
   });
 
+  it('trimPadding: passes the model allows (preprocess.trim) run on the content only, as the manual pipeline gives', async () => {
+    expect(DEFAULT_ESTIMATE_OPTIONS.trimPadding).toBeUndefined();
+    expect(defaultTrimPadding('wasm')).toBe(true);
+    expect(defaultTrimPadding('cpu')).toBe(true);
+    expect(defaultTrimPadding('webgl')).toBe(false);
+    const files = tinyModel({ seed: 11 });
+    // the pass by hand: letterbox (square, or trimmed), every stage, decode
+    const graph = buildCpmGraph(files.json.config, numMapsOf(files.json));
+    const weights = decodeModelWeights(files);
+    graph.setWeights(weights);
+    tf.dispose(Object.values(weights));
+    const manual = async (opts: Omit<LetterboxOptions, 'inputSize'>) => {
+      const image = toImageTensor(photo);
+      const lb = letterbox(image, files.json.preprocess, { inputSize: 32, ...opts });
+      const outs = graph.runStages(lb.input);
+      const last = outs[outs.length - 1]!;
+      const [, height, width, channels] = last.shape;
+      const maps = { data: (await last.data()) as Float32Array, height, width, channels };
+      tf.dispose([...outs, lb.input, ...(image.owned ? [image.tensor] : [])]);
+      return { ...decodeMaps(maps, { joints: files.json.joints, stride: 4, transform: lb.transform }), height, width };
+    };
+    // a crop past the photo's bottom and right edges, and a roi inside it, both wider than tall
+    const crop = { x: photo.width * 0.5, y: photo.height * 0.4, width: photo.width * 0.8, height: photo.width * 0.8 };
+    const roi = { x: 10, y: 20, width: photo.width * 0.6, height: photo.height * 0.3 };
+    const models = await Promise.all((['none', 'crops', 'all'] as const).map(async (trim) =>
+      createEstimator({ model: { json: { ...files.json, preprocess: { ...files.json.preprocess, trim } }, weightData: files.weightData }, backend: 'cpu' })));
+    try {
+      const [none, crops, all] = models as [PoseEstimator, PoseEstimator, PoseEstimator];
+      const square = { crop: await manual({ roi: crop, padOutside: true }), roi: await manual({ roi }), image: await manual({}) };
+      const trimmed = {
+        crop: await manual({ roi: crop, padOutside: true, trimMultiple: 4 }), roi: await manual({ roi, trimMultiple: 4 }), image: await manual({ trimMultiple: 4 }),
+      };
+      for (const k of ['crop', 'roi', 'image'] as const) {
+        expect(trimmed[k].width * trimmed[k].height, k).toBeLessThan(64);
+        expect(trimmed[k].keypoints, `${k}: trimming changes the answer`).not.toEqual(square[k].keypoints);
+      }
+      const keypointsOf = (r: PoseResult) => r.keypoints;
+      for (const [e, scope] of [[none, 'none'], [crops, 'crops'], [all, 'all']] as const) {
+        for (const trimPadding of [undefined, true, false]) {
+          const on = trimPadding ?? true; // cpu's default
+          const want = (framing: 'crop' | 'roi' | 'image') =>
+            (on && (scope === 'all' || (scope === 'crops' && framing !== 'image')) ? trimmed : square)[framing].keypoints;
+          expect(keypointsOf(await estimateOnCrop(e, photo, crop, { trimPadding })), `${scope} ${trimPadding} crop`).toEqual(want('crop'));
+          expect(keypointsOf(await e.estimatePose(photo, { roi, trimPadding })), `${scope} ${trimPadding} roi`).toEqual(want('roi'));
+          expect(keypointsOf(await e.estimatePose(photo, { cropPass: false, trimPadding })), `${scope} ${trimPadding} image`).toEqual(want('image'));
+        }
+      }
+      // belief maps come in the trimmed input's shape, cells mapping to the same frame pixels
+      const r = await all.estimatePose(photo, { cropPass: false, returnBeliefMaps: true });
+      const m = r.beliefMaps![2]!;
+      expect([m.width, m.height]).toEqual([trimmed.image.width, trimmed.image.height]);
+      expect(m.data.length).toBe(m.width * m.height * m.channels);
+      const s = await none.estimatePose(photo, { cropPass: false, returnBeliefMaps: true });
+      expect(m.cellWidth).toBeCloseTo(s.beliefMaps![2]!.cellWidth, 9);
+      // no tensor leak with trimmed passes
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 20; i++) await all.estimatePose(photo, { flipTest: i % 2 === 0 });
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      for (const e of models) e.dispose();
+      graph.dispose();
+    }
+  });
+
   it('two-pass reads refine from model.json', async () => {
     const dir = await writeTempModel(createRandomModel({ config: TINY_CONFIG, name: 'tiny-refine', seed: 11, refine: { margin: 3, minSide: 0.9 } }), 'refine');
     const e = await createEstimator({ model: dir, backend: 'cpu' });
@@ -421,7 +491,7 @@ describe('errors', () => {
     await expect(est.estimatePose(img, { detectSize: 34 })).rejects.toThrow(/detectSize must be a multiple of the model's input multiple \(4\) from 32 to 512, got 34/);
     await expect(est.estimatePose(img, { refinePasses: 4 })).rejects.toThrow(/refinePasses must be an integer from 1 to 3, got 4/);
     await expect(est.estimatePose(img, { stage: 2 } as never)).rejects.toThrow(/unknown estimatePose option "stage" \(did you mean "stages"\?\)/);
-    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { reframe: 'no' }, { flipTest: 'yes' }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { detectSize: 30 }, { detectSize: 16 }, { detectSize: 516 }, { detectSize: 34 }, { detectSize: '64' }, { refinePasses: 0 }, { refinePasses: 4 }, { refinePasses: 1.5 }, { refinePasses: '2' }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
+    for (const bad of [{ stages: 0 }, { stages: 1.5 }, { flipHorizontal: 'yes' }, { cropPass: 1 }, { reframe: 'no' }, { trimPadding: 'yes' }, { flipTest: 'yes' }, { detectStages: 0 }, { detectStages: 4 }, { detectStages: 2.5 }, { detectSize: 30 }, { detectSize: 16 }, { detectSize: 516 }, { detectSize: 34 }, { detectSize: '64' }, { refinePasses: 0 }, { refinePasses: 4 }, { refinePasses: 1.5 }, { refinePasses: '2' }, { roi: { x: 0, y: 0, width: -1, height: 5 } }, { roi: { x: 100, y: 100, width: 5, height: 5 } }, { returnBeliefMaps: 1 }]) {
       expect(await codeOf(est.estimatePose(img, bad as never))).toBe('INVALID_OPTION');
     }
   });

@@ -198,6 +198,7 @@ describe('tracker options', () => {
     expect(code({ detectSize: 98 })).toMatch(/INVALID_OPTION: detectSize must be a multiple of the model's input multiple \(4\) from 32 to 512, got 98/);
     expect(code({ detectSize: 516 })).toMatch(/INVALID_OPTION: detectSize must be/);
     expect(code({ tracking: 'yes' })).toMatch(/INVALID_OPTION: tracking must be true or false/);
+    expect(code({ trimPadding: 1 })).toMatch(/INVALID_OPTION: trimPadding must be true or false/);
     expect(code({ trackin: true })).toMatch(/INVALID_OPTION: unknown tracker option "trackin" \(did you mean "tracking"\?\)/);
   });
 });

@@ -47,16 +47,16 @@ function rectImage(W: number, H: number, x0: number, y0: number, x1: number, y1:
   return tf.tensor3d(d, [H, W, 3], 'int32');
 }
 
-/** Brightness-weighted centroid of channel 0 of a [1, S, S, 3] input, in continuous pixel coordinates. */
+/** Brightness-weighted centroid of channel 0 of a [1, H, W, 3] input, in continuous pixel coordinates. */
 function centroid(input: tf.Tensor4D): { x: number; y: number } {
-  const [, S] = input.shape;
+  const [, H, W] = input.shape;
   const v = input.dataSync();
   let sx = 0;
   let sy = 0;
   let s = 0;
-  for (let y = 0; y < S!; y++) {
-    for (let x = 0; x < S!; x++) {
-      const w = v[(y * S! + x) * 3]!;
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const w = v[(y * W + x) * 3]!;
       sx += w * (x + 0.5);
       sy += w * (y + 0.5);
       s += w;
@@ -192,6 +192,66 @@ describe('letterbox content', () => {
       { mean: [0, 0, 0], std: [1, 2, 4], padValue: [10, 20, 40] }, { inputSize: 16 });
     expect(Array.from(per.input.dataSync().slice(0, 3))).toEqual([10, 10, 10]);
     tf.dispose([img2, per.input]);
+  });
+
+  it.each([
+    // name, image W x H, options, expected input width x height (inputSize 64, multiple 4)
+    ['landscape photo', 300, 200, {}, [64, 44]],
+    ['portrait photo', 150, 300, {}, [32, 64]],
+    ['square photo: nothing to trim', 90, 90, {}, [64, 64]],
+    ['roi inside the image', 320, 200, { roi: { x: 100, y: 20, width: 150, height: 90 } }, [64, 40]],
+    ['crop past the image bottom, padded', 320, 200, { padOutside: true, roi: { x: 60, y: 50, width: 200, height: 200 } }, [64, 48]],
+    ['crop past both sides, flipped', 100, 300, { padOutside: true, flipHorizontal: true, roi: { x: -50, y: 20, width: 200, height: 200 } }, [32, 64]],
+  ] as const)('trimMultiple, %s: the input is the content, rounded up, at the square\'s scale', (_name, W, H, opts, [iw, ih]) => {
+    const [x0, y0, x1, y1] = [Math.round(W * 0.55), Math.round(H * 0.3), Math.round(W * 0.55) + 16, Math.round(H * 0.3) + 12];
+    const square = letterbox({ tensor: rectImage(W, H, x0, y0, x1, y1), width: W, height: H, owned: true }, RAW, { inputSize: 64, ...opts });
+    const img = rectImage(W, H, x0, y0, x1, y1);
+    const { input, transform } = letterbox({ tensor: img, width: W, height: H, owned: true }, RAW, { inputSize: 64, trimMultiple: 4, ...opts });
+    expect(input.shape).toEqual([1, ih, iw, 3]);
+    expect(transform).toMatchObject({ inputSize: 64, inputWidth: iw, inputHeight: ih });
+    // the same scale and the same crop as the square letterbox: only the padding went
+    const keep = ['scaleX', 'scaleY', 'cropX', 'cropY', 'cropWidth', 'cropHeight'] as const;
+    for (const k of keep) expect(transform[k], k).toBe(square.transform[k]);
+    // the content fills the input up to the rounding, centred
+    const nw = Math.round(transform.cropWidth * transform.scaleX);
+    const nh = Math.round(transform.cropHeight * transform.scaleY);
+    expect(iw - nw).toBeGreaterThanOrEqual(0);
+    expect(iw - nw).toBeLessThan(4);
+    expect(ih - nh).toBeGreaterThanOrEqual(0);
+    expect(ih - nh).toBeLessThan(4);
+    expect([transform.padX, transform.padY]).toEqual([Math.floor((iw - nw) / 2), Math.floor((ih - nh) / 2)]);
+    // the rectangle lands where the transform says
+    const flipped = !!(opts as { flipHorizontal?: boolean }).flipHorizontal;
+    const cx = (x0 + x1) / 2;
+    const want = frameToInput(transform, flipped ? W - cx : cx, (y0 + y1) / 2);
+    const got = centroid(input);
+    expect(Math.abs(got.x - want.x)).toBeLessThan(0.35);
+    expect(Math.abs(got.y - want.y)).toBeLessThan(0.35);
+    // and the pixels are the square input's content, shifted
+    const dx = square.transform.padX - transform.padX;
+    const dy = square.transform.padY - transform.padY;
+    const a = input.dataSync();
+    const b = square.input.dataSync();
+    let worst = 0;
+    for (let y = 0; y < nh; y++) {
+      for (let x = 0; x < nw; x++) {
+        for (let c = 0; c < 3; c++) {
+          const i = ((transform.padY + y) * iw + transform.padX + x) * 3 + c;
+          const j = ((transform.padY + y + dy) * 64 + transform.padX + x + dx) * 3 + c;
+          worst = Math.max(worst, Math.abs(a[i]! - b[j]!));
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1e-4);
+    tf.dispose([img, input, square.input]);
+  });
+
+  it('trimMultiple must divide inputSize', () => {
+    const img = rectImage(30, 20, 1, 1, 5, 5);
+    for (const trimMultiple of [-4, 1.5, 5]) {
+      expect(codeOf(() => letterbox({ tensor: img, width: 30, height: 20, owned: false }, RAW, { inputSize: 64, trimMultiple }))).toBe('INVALID_OPTION');
+    }
+    img.dispose();
   });
 
   it('creates no tensors beyond its output', () => {

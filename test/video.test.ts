@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEstimator, PoseTracker, type Keypoint, type PoseEstimator, type TrackedPose } from '../src/index.js';
 import { estimateOnCrop } from '../src/estimator/estimator.js';
+import { loadModel } from '../src/weights/load.js';
 import { lspetImage, ROOT } from './helpers.js';
 import { partnerOf } from '../bench/pck.js'; // left_x <-> right_x
 import { ffmpegFrames, Pck, panZoomSequence, renderFrame, type Rgba, type SeqFrame, type Truth } from './video-helpers.js';
@@ -189,6 +190,33 @@ describe('PoseTracker', () => {
     });
     console.log(`[video] flipHorizontal: PCK@0.2 plain ${(100 * pPlain).toFixed(1)}%, flipped vs mirrored truth ${(100 * pFlip).toFixed(1)}% (vs truth with sides swapped ${(100 * pFlipSwapped).toFixed(1)}%)`);
     expect(pFlip).toBeGreaterThan(pFlipSwapped);
+  });
+
+  it('trimPadding: tracked frames run on the frame\'s content only (a model with preprocess.trim "crops"), unless turned off', async () => {
+    const shipped = await loadModel(path.join(ROOT, 'models', 'cpm-lite'));
+    const e = await createEstimator({ model: { json: { ...shipped.json, preprocess: { ...shipped.json.preprocess, trim: 'crops' } }, weightData: shipped.weightData }, backend: 'wasm' });
+    try {
+      // the person near the frame's bottom edge: most crops reach past it
+      const frames = panZoomSequence(8530, 6, 480, 360, { ox: 40, oy: 20, s: 0.8 }, { ox: 60, oy: 30, s: 0.85 });
+      let differ = 0;
+      let tracked = 0;
+      for (const trimPadding of [undefined, false]) {
+        const tr = new PoseTracker(e, { smoothing: false, ...(trimPadding === undefined ? {} : { trimPadding }) });
+        for (const f of frames) {
+          const r = await tr.estimate(f.image, f.timestamp);
+          if (r.framing !== 'track') continue;
+          tracked++;
+          const want = await estimateOnCrop(e, f.image, r.region, { trimPadding: trimPadding ?? true });
+          expect(r.rawKeypoints).toEqual(want.keypoints);
+          const other = await estimateOnCrop(e, f.image, r.region, { trimPadding: !(trimPadding ?? true) });
+          if (JSON.stringify(other.keypoints) !== JSON.stringify(want.keypoints)) differ++;
+        }
+      }
+      expect(tracked).toBeGreaterThan(4);
+      expect(differ, 'the crops reach past the frame, so trimming changes the input').toBeGreaterThan(0);
+    } finally {
+      e.dispose();
+    }
   });
 
   it('stage dial: stage k of the tracker equals the full graph\'s stage-k maps; time per frame grows with k', async () => {

@@ -157,6 +157,19 @@ describe('load errors name the first problem', () => {
     }
     expect((await loadModel(write(clone(), bin))).json.refine.reframeBelow).toBe(0);
   });
+  it('preprocess.trim other than "none", "crops", "all" -> BAD_MODEL; absent -> "none"', async () => {
+    for (const trim of ['some', true, 1]) {
+      const j = clone();
+      j.preprocess = { ...j.preprocess, trim };
+      expect(await codeOf(loadModel(write(j, bin)))).toMatch(/^BAD_MODEL: model.json: preprocess.trim must be one of "none", "crops", "all", got /);
+    }
+    expect((await loadModel(write(clone(), bin))).json.preprocess.trim).toBe('none');
+    for (const trim of ['none', 'crops', 'all']) {
+      const j = clone();
+      j.preprocess = { ...j.preprocess, trim };
+      expect((await loadModel(write(j, bin))).json.preprocess.trim).toBe(trim);
+    }
+  });
   it('tracker.minPoseScore outside 0..1 -> BAD_MODEL; absent -> 0.1', async () => {
     for (const minPoseScore of [-0.1, 1.5, '0.2']) {
       const j = clone();

@@ -33,7 +33,7 @@ export const DEMO_DEFAULTS = {
 
 export const BACKENDS: BackendName[] = ['webgl', 'wasm', 'cpu'];
 
-/** Reads ?backend=&threshold=&mirror=&overlay=&joint=&stages=&flip=&detect=&refine=&model= from the page URL. */
+/** Reads ?backend=&threshold=&mirror=&overlay=&joint=&stages=&flip=&detect=&refine=&trim=&model= from the page URL. */
 export function urlSettings(search = location.search) {
   const p = new URLSearchParams(search);
   const num = (k: string) => (p.has(k) && Number.isFinite(Number(p.get(k))) ? Number(p.get(k)) : undefined);
@@ -50,6 +50,8 @@ export function urlSettings(search = location.search) {
     detectSize: num('detect'),
     /** image page: estimatePose's refinePasses (crop passes) */
     refinePasses: num('refine'),
+    /** the library's trimPadding (passes on the image content only); default the backend's */
+    trimPadding: bool('trim'),
     overlayJoint: p.get('joint') ?? DEMO_DEFAULTS.overlayJoint,
     stages: p.get('stages') === 'auto' ? ('auto' as const) : num('stages'),
     tracking: bool('tracking') ?? DEMO_DEFAULTS.tracking,

@@ -92,6 +92,7 @@ async function estimate(): Promise<void> {
       stages: Number(ui.stages.value) || est.model.stages, flipTest: ui.flipTest.checked, returnBeliefMaps: true,
       detectSize: Number(ui.detectSize.value) || est.model.refine.detectSize,
       refinePasses: Number(ui.refinePasses.value),
+      ...(settings.trimPadding !== undefined ? { trimPadding: settings.trimPadding } : {}),
     });
     const ms = performance.now() - t0;
     ui.ms.textContent = ms.toFixed(0);

@@ -74,6 +74,7 @@ function trackerOptions(): TrackerOptions {
     tracking: ui.tracking.checked,
     smoothing: ui.smoothing.checked,
     ...(settings.detectSize !== undefined ? { detectSize: settings.detectSize } : {}),
+    ...(settings.trimPadding !== undefined ? { trimPadding: settings.trimPadding } : {}),
     ...(autoStages() ? { budgetMs: Math.max(1, Number(ui.budget.value) || settings.budgetMs) } : { stages: stagesToRun() }),
   };
 }
@@ -224,7 +225,10 @@ async function estimateAndShow(est: PoseEstimator, video: boolean): Promise<void
   const t0 = performance.now();
   const pose = video
     ? await currentTracker(est).estimate(frame, t0)
-    : await est.estimatePose(frame, { flipHorizontal: mirror, stages: stagesToRun(), returnBeliefMaps: ui.overlay.checked });
+    : await est.estimatePose(frame, {
+      flipHorizontal: mirror, stages: stagesToRun(), returnBeliefMaps: ui.overlay.checked,
+      ...(settings.trimPadding !== undefined ? { trimPadding: settings.trimPadding } : {}),
+    });
   const ms = performance.now() - t0;
   lastPose = pose;
   lastMirror = mirror;

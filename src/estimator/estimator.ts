@@ -7,7 +7,7 @@ import type { CpmConfig } from '../model/config.js';
 import { buildCpmGraph, type CpmGraph } from '../model/graph.js';
 import { receptiveFields } from '../model/receptive-field.js';
 import {
-  DEFAULT_ESTIMATE_OPTIONS, modelLimits, validateEstimateOptions, validateEstimatorOptions,
+  DEFAULT_ESTIMATE_OPTIONS, defaultTrimPadding, modelLimits, validateEstimateOptions, validateEstimatorOptions,
   type EstimateOptions, type EstimatorOptions, type ModelLimits, type ResolvedEstimateOptions,
 } from '../options.js';
 import { toImageTensor, type ImageTensor, type PoseInput } from '../preprocess/input.js';
@@ -70,6 +70,7 @@ class Estimator implements PoseEstimator {
       stride: graph.stride,
       inputMultiple: graph.inputMultiple,
       mapSize: graph.mapSize,
+      trim: j.preprocess.trim ?? 'none',
       receptiveFields: receptiveFields(j.config),
       refine: { ...j.refine },
       tracker: { ...j.tracker },
@@ -211,10 +212,13 @@ class Estimator implements PoseEstimator {
     inputSize: number = this.files.json.config.inputSize, graph: CpmGraph = this.graph,
   ): Promise<PoseResult> {
     const json = this.files.json;
+    const scope = this.model.trim;
+    const trim = (opts.trimPadding ?? defaultTrimPadding(this.backend)) && (scope === 'all' || (scope === 'crops' && framing !== 'image'));
     const lb = letterbox(image, json.preprocess, {
       inputSize,
       flipHorizontal: opts.flipHorizontal,
       ...(roi ? { roi, padOutside: framing === 'crop' } : {}),
+      ...(trim ? { trimMultiple: graph.inputMultiple } : {}),
     });
     const k = opts.stages;
     let outputs: tf.Tensor4D[];
@@ -224,10 +228,10 @@ class Estimator implements PoseEstimator {
       lb.input.dispose();
     }
     try {
-      const M = inputSize / graph.stride;
       const C = graph.numMaps;
+      // maps are inputHeight / stride x inputWidth / stride (a rectangle when the padding was trimmed)
       const view = async (t: tf.Tensor4D): Promise<MapView> =>
-        ({ data: (await t.data()) as Float32Array, height: M, width: M, channels: C });
+        ({ data: (await t.data()) as Float32Array, height: t.shape[1], width: t.shape[2], channels: C });
       const last = await view(outputs[k - 1]!);
       const { keypoints, score } = decodeMaps(last, {
         joints: json.joints,
@@ -247,8 +251,8 @@ class Estimator implements PoseEstimator {
           const v = s === k - 1 ? last : await view(outputs[s]!);
           maps.push({
             stage: s + 1,
-            height: M,
-            width: M,
+            height: v.height,
+            width: v.width,
             channels: C,
             data: normaliseMaps(v, json.joints.length, opts.flipHorizontal ? this.perm : undefined),
             names,

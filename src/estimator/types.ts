@@ -1,3 +1,4 @@
+import type { TrimScope } from '../weights/format.js';
 import type { BackendName } from '../backend/backend.js';
 import type { Keypoint } from '../decode/decode.js';
 import type { PoseInput } from '../preprocess/input.js';
@@ -81,8 +82,10 @@ export interface ModelInfo {
   stride: number;
   /** network input sides (inputSize, detectSize) are multiples of this: the stride, times the context branch's pooling */
   inputMultiple: number;
-  /** belief maps are mapSize x mapSize */
+  /** belief maps are mapSize x mapSize (smaller on a side where a pass ran on a trimmed letterbox: `trim`) */
   mapSize: number;
+  /** which passes may run without the letterbox's padding (model.json preprocess.trim; estimatePose's trimPadding) */
+  trim: TrimScope;
   /** each stage's receptive field in input pixels */
   receptiveFields: number[];
   /** two-pass inference: pass 1's input side and the person crop of pass 2 (model.json "refine") */

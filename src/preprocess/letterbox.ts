@@ -27,6 +27,12 @@ export interface LetterboxOptions {
    * in a padded canvas. Used by the person crop of two-pass inference. Default false (clip).
    */
   padOutside?: boolean;
+  /**
+   * Drop the padding: the input is the scaled image content only, each side rounded up to a multiple
+   * of this (the network's input multiple) and at most inputSize, the content centred in it, so a
+   * network pass costs what the content needs. 0 (the default): the full inputSize square.
+   */
+  trimMultiple?: number;
 }
 
 /** Bilinear samples per input pixel along each axis (training's warp_images uses the same). */
@@ -35,13 +41,17 @@ const SUPERSAMPLE = 2;
 /**
  * Plans the letterbox of a width x height image: the region (whole frame or the ROI clipped to it,
  * in integer pixels) is scaled to fit the square input keeping its aspect ratio and centred; the
- * rest is padding. The resize samples as training's warp does (training/cpm/augment.py): bilinear
+ * rest is padding (with `trimMultiple`, only the rounding's; the input is then a rectangle). The resize samples as training's warp does (training/cpm/augment.py): bilinear
  * at twice the input resolution, then a 2x2 average; reductions of 4x or more first average-pool by
  * an integer factor so that the bilinear step reduces by less than 2x and does not alias. With
  * `padOutside`, the whole ROI is the letterboxed region and the image part inside it is placed at its
  * own position in it.
  */
 export function planLetterbox(width: number, height: number, opts: LetterboxOptions): LetterboxTransform & { poolX: number; poolY: number; resizedWidth: number; resizedHeight: number } {
+  const m = opts.trimMultiple ?? 0;
+  if (!(Number.isInteger(m) && m >= 0 && (m === 0 || opts.inputSize % m === 0))) {
+    throw new PoseError('INVALID_OPTION', `trimMultiple must be 0 or a positive integer dividing inputSize ${opts.inputSize}, got ${m}`);
+  }
   const S = opts.inputSize;
   const outside = !!(opts.padOutside && opts.roi);
   let roi = opts.roi ?? { x: 0, y: 0, width, height };
@@ -75,8 +85,19 @@ export function planLetterbox(width: number, height: number, opts: LetterboxOpti
     padX = Math.min(S - nw, Math.max(0, Math.round((S - rw * scale) / 2 + (x0 - roi.x) * scale)));
     padY = Math.min(S - nh, Math.max(0, Math.round((S - rh * scale) / 2 + (y0 - roi.y) * scale)));
   }
+  let inputWidth = S;
+  let inputHeight = S;
+  if (m > 0) {
+    // the scale stays the square's (the person's size in input pixels does not change); only padding goes
+    inputWidth = Math.min(S, Math.ceil(nw / m) * m);
+    inputHeight = Math.min(S, Math.ceil(nh / m) * m);
+    padX = Math.floor((inputWidth - nw) / 2);
+    padY = Math.floor((inputHeight - nh) / 2);
+  }
   return {
     inputSize: S,
+    inputWidth,
+    inputHeight,
     imageWidth: width,
     imageHeight: height,
     flipped: !!opts.flipHorizontal,
@@ -99,7 +120,8 @@ const triple = (v: number | number[]): [number, number, number] =>
   (typeof v === 'number' ? [v, v, v] : [v[0]!, v[1]!, v[2]!]);
 
 /**
- * Letterboxes an image tensor into the normalised network input [1, S, S, 3]:
+ * Letterboxes an image tensor into the normalised network input [1, S, S, 3] ([1, inputHeight,
+ * inputWidth, 3] with trimMultiple):
  * crop (ROI) -> mirror (flipHorizontal) -> anti-alias pool -> tf.image.resizeBilinear to twice the
  * size (half-pixel centres) -> 2x2 average -> pad with padValue, centred -> (pixel - mean) / std.
  * Returns the input (caller disposes) and the transform that maps input pixels back to frame pixels.
@@ -107,7 +129,7 @@ const triple = (v: number | number[]): [number, number, number] =>
 export function letterbox(image: ImageTensor, pre: PreprocessSpec, opts: LetterboxOptions): { input: tf.Tensor4D; transform: LetterboxTransform } {
   const plan = planLetterbox(image.width, image.height, opts);
   const { poolX, poolY, resizedWidth: nw, resizedHeight: nh, ...transform } = plan;
-  const S = plan.inputSize;
+  const { inputWidth: SW, inputHeight: SH } = plan;
   const cw = plan.cropWidth;
   const ch = plan.cropHeight;
   // the crop in the unmirrored image
@@ -127,7 +149,7 @@ export function letterbox(image: ImageTensor, pre: PreprocessSpec, opts: Letterb
     const pad = triple(pre.padValue);
     const mean = triple(pre.mean);
     const invStd = triple(pre.std).map((s) => 1 / s);
-    const paddings: Array<[number, number]> = [[0, 0], [plan.padY, S - nh - plan.padY], [plan.padX, S - nw - plan.padX], [0, 0]];
+    const paddings: Array<[number, number]> = [[0, 0], [plan.padY, SH - nh - plan.padY], [plan.padX, SW - nw - plan.padX], [0, 0]];
     const uniform = pad.every((v, i) => (v - mean[i]!) * invStd[i]! === (pad[0] - mean[0]) * invStd[0]!);
     if (uniform) {
       // one mean and one std for all channels (the usual case): scalar operands, which wasm runs about

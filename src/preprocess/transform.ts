@@ -1,5 +1,6 @@
 /**
- * The letterbox transform between the network input (a square of `inputSize` pixels) and the
+ * The letterbox transform between the network input (`inputWidth` x `inputHeight` pixels: the
+ * `inputSize` square, or the part of it the content fills when the padding is trimmed) and the
  * caller's frame: the input image, mirrored when `flipped`. Continuous pixel coordinates
  * (pixel x covers [x, x + 1)) on both sides; the map is affine per axis:
  *
@@ -8,7 +9,11 @@
  * Plain data, so results can carry it (and it can be serialised).
  */
 export interface LetterboxTransform {
+  /** the square the region was scaled to fit */
   inputSize: number;
+  /** the network input's sides: inputSize, or less where trimmed padding was dropped */
+  inputWidth: number;
+  inputHeight: number;
   /** the caller's image size (the frame has the same size, mirrored or not) */
   imageWidth: number;
   imageHeight: number;

@@ -155,7 +155,7 @@ export class PoseTracker {
     const o = this.options;
     const gen = this.generation;
     const t0 = now();
-    const common = { flipHorizontal: o.flipHorizontal, returnBeliefMaps: o.returnBeliefMaps };
+    const common = { flipHorizontal: o.flipHorizontal, returnBeliefMaps: o.returnBeliefMaps, trimPadding: o.trimPadding };
     const detect = () => this.timed(this.detectMacs, (stages) =>
       this.estimator.estimatePose(frame, { ...common, stages, cropPass: o.cropPass, detectSize: o.detectSize }));
 

@@ -11,7 +11,17 @@ export interface PreprocessSpec {
   std: [number, number, number];
   /** letterbox padding, 0..255 units: one value for all channels or one per RGB channel */
   padValue: number | [number, number, number];
+  /**
+   * Which passes may run on a trimmed letterbox (the scaled content only, without its padding;
+   * estimatePose's `trimPadding`): 'none'; 'crops', the person crops (two-pass inference's crop passes,
+   * video tracking) and `roi` calls; 'all', also the whole-image pass, for weights trained on trimmed
+   * inputs. Default 'none'.
+   */
+  trim?: TrimScope;
 }
+
+export const TRIM_SCOPES = ['none', 'crops', 'all'] as const;
+export type TrimScope = (typeof TRIM_SCOPES)[number];
 
 /** The person crop of two-pass inference (docs/model-format.md, "Two-pass inference"). */
 export interface RefineSpec {
@@ -168,6 +178,10 @@ export function validateModelJson(value: unknown): ModelJson {
   }
   if (pre.padValue === undefined) pre.padValue = 0;
   if (!isNum(pre.padValue) && !isTriple(pre.padValue)) throw bad('model.json: preprocess.padValue must be a number or 3 numbers');
+  if (pre.trim === undefined) pre.trim = 'none';
+  if (!TRIM_SCOPES.includes(pre.trim as TrimScope)) {
+    throw bad(`model.json: preprocess.trim must be one of ${TRIM_SCOPES.map((v) => `"${v}"`).join(', ')}, got ${JSON.stringify(pre.trim)}`);
+  }
   const out = j.output as Record<string, unknown> | undefined;
   if (!out || out.kind !== 'spatial-softmax') {
     throw bad(`model.json: output.kind must be "spatial-softmax", got ${JSON.stringify(out?.kind)}`);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { createEstimator, type PoseEstimator } from '../../src/index.js';
 import { estimateOnCrop } from '../../src/estimator/estimator.js';
+import { defaultTrimPadding } from '../../src/options.js';
 import { shippedModelJson } from '../helpers.js';
 import {
   clipReference, clipThumbs, demoState, fakeCameraArgs, launch, matchFrame, mjpegFrames, openPage,
@@ -117,7 +118,8 @@ describe('webcam page with a fake camera', () => {
         expect(last.pose.region, 'the page reports the region the network saw').toBeDefined();
         // on the very pixels the page estimated, not on jpeg-js's decode of the clip: two JPEG decoders
         // differ by a few grey levels, enough to move a joint with two close peaks
-        const mine = await estimateOnCrop(node, pixels, last.pose.region!, { flipHorizontal: last.mirror, stages: last.pose.stage });
+        // trimPadding as the page's backend has it by default
+        const mine = await estimateOnCrop(node, pixels, last.pose.region!, { flipHorizontal: last.mirror, stages: last.pose.stage, trimPadding: defaultTrimPadding(backend) });
         const parity = mine.keypoints.map((k, i) => {
           const p = kps[i]!;
           expect(p.name).toBe(k.name);

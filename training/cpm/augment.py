@@ -128,13 +128,70 @@ def person_crop_affines(keypoints, out, margin, min_side):
     return A, b
 
 
-def make_batch(images, joints, idx, spec, out, cfg, gen, train=True):
-    """Images (uint8 N,C,C,3 numpy) and canvas joints -> network-ready input (0..255, NCHW) and output-pixel joints."""
+def content_boxes(sizes, canvas, A, b, out):
+    """Where each photo's pixels land in the output: (N, 4) x0, y0, x1, y1 in output pixels, clipped to it.
+
+    sizes: (N, 2) the photos' width and height; the canvas holds each letterboxed as data.letterbox_image
+    places it. The box bounds the warped (possibly rotated) photo rectangle.
+    """
+    scale = canvas / sizes.max(1).values
+    nw = torch.clamp(torch.round(sizes[:, 0] * scale), min=1)
+    nh = torch.clamp(torch.round(sizes[:, 1] * scale), min=1)
+    x0 = torch.div(canvas - nw, 2, rounding_mode="floor")
+    y0 = torch.div(canvas - nh, 2, rounding_mode="floor")
+    corners = torch.stack([torch.stack([x0, y0], 1), torch.stack([x0 + nw, y0], 1),
+                           torch.stack([x0, y0 + nh], 1), torch.stack([x0 + nw, y0 + nh], 1)], 1)  # (N, 4, 2)
+    u = torch.linalg.solve(A.unsqueeze(1).expand(-1, 4, -1, -1), (corners - b.unsqueeze(1)).unsqueeze(-1)).squeeze(-1)
+    lo = u.min(1).values.clamp(0, out)
+    hi = u.max(1).values.clamp(0, out)
+    return torch.cat([lo, hi], 1)
+
+
+def trim_batch(x, j, boxes, multiple, gen, min_side):
+    """Cut a batch to a smaller window, as the library trims a letterbox's padding (the input is the
+    photo's content rounded up to `multiple`), so the network also learns borders that are the
+    convolutions' zero padding next to image content, not black letterbox padding.
+
+    One window size per batch (a batch shares a shape): one side the full output, the other drawn from
+    min_side..out in steps of `multiple` (either orientation), or both drawn. Each sample's window is
+    centred on its content box (clamped to the output); joints outside it lose visibility.
+    """
+    n, _, h, w = x.shape
+    r = lambda: torch.rand((), generator=gen).item()
+    steps = list(range(min_side, w + 1, multiple))
+    pick = lambda: steps[int(torch.randint(len(steps), (1,), generator=gen))]
+    u = r()
+    if u < 0.4:
+        tw, th = pick(), h
+    elif u < 0.8:
+        tw, th = w, pick()
+    else:
+        tw, th = pick(), pick()
+    cx = ((boxes[:, 0] + boxes[:, 2]) / 2 - tw / 2).round().clamp(0, w - tw).long()
+    cy = ((boxes[:, 1] + boxes[:, 3]) / 2 - th / 2).round().clamp(0, h - th).long()
+    xs = torch.stack([x[i, :, cy[i]:cy[i] + th, cx[i]:cx[i] + tw] for i in range(n)])
+    js = j.clone()
+    js[..., 0] -= cx.view(-1, 1).float()
+    js[..., 1] -= cy.view(-1, 1).float()
+    inside = (js[..., 0] >= 0) & (js[..., 0] < tw) & (js[..., 1] >= 0) & (js[..., 1] < th)
+    js[..., 2] = js[..., 2] * inside
+    return xs, js
+
+
+def make_batch(images, joints, idx, spec, out, cfg, gen, train=True, sizes=None):
+    """Images (uint8 N,C,C,3 numpy) and canvas joints -> network-ready input (0..255, NCHW) and output-pixel joints.
+
+    With cfg["trim_prob"] (and the photos' sizes), that share of training batches is cut to a smaller
+    window (trim_batch), the shape of a letterbox with its padding trimmed.
+    """
     imgs = torch.from_numpy(images[idx]).permute(0, 3, 1, 2).float()
     js = torch.from_numpy(joints[idx])
     A, b, flipped = sample_affines(js, imgs.shape[-1], out, cfg, gen, train)
     x = warp_images(imgs, A, b, out)
     j = warp_joints(js, A, b, flipped, spec.flip_perm, out)
+    if train and sizes is not None and cfg.get("trim_prob", 0) > 0 and torch.rand((), generator=gen).item() < cfg["trim_prob"]:
+        boxes = content_boxes(torch.from_numpy(sizes[idx]).float(), imgs.shape[-1], A, b, out)
+        x, j = trim_batch(x, j, boxes, cfg.get("trim_multiple", 4), gen, cfg.get("trim_min_side", out // 2))
     if train:
         x = photometric(x, cfg, gen)
     return x, j

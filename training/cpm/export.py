@@ -78,7 +78,8 @@ def write_model(model, spec, folder, name, float16=False, provenance=None, refin
         "flipPairs": [list(p) for p in sorted({tuple(sorted((spec["joint_names"].index(a), spec["joint_names"].index(b))))
                                                   for a, b in spec["flip_pairs"]})],
         "skeleton": [[spec["joint_names"].index(a), spec["joint_names"].index(b)] for a, b in spec["skeleton"]],
-        "preprocess": PREPROCESS,
+        # refine.trim: which passes may drop the letterbox's padding (docs/model-format.md, preprocess.trim)
+        "preprocess": {**PREPROCESS, **({"trim": refine["trim"]} if refine.get("trim") else {})},
         "output": {"kind": "spatial-softmax", "background": True},
         "refine": {"margin": refine.get("margin", 1.5), "minSide": refine.get("min_side", 0.2),
                    "detectSize": refine.get("detect_size", model.cfg["inputSize"]),

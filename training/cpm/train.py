@@ -398,7 +398,7 @@ def main(argv=None):
                 break
             idx = np.sort(perm[i * tcfg["batch_size"]:(i + 1) * tcfg["batch_size"]])
             x, j = make_batch(data.train[0], data.train[1], idx, data.spec, batch_size_px(tcfg, size, gen),
-                              tcfg["augment"], gen)
+                              tcfg["augment"], gen, sizes=data.train[2])
             x = normalise(x, PREPROCESS).contiguous(memory_format=torch.channels_last)
             lr = lr_at(step, total, tcfg["lr"])
             for g in opt.param_groups:

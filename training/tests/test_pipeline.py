@@ -316,3 +316,48 @@ def test_a_small_batch_keeps_keypoints_on_their_content():
         for k, c in enumerate(COLOURS):
             got = colour_at(x, 0, j[0, k, 0], j[0, k, 1])
             assert np.argmax(got) == np.argmax(c) and got.max() > 100, (out, k, got)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_trimmed_batches_keep_keypoints_on_their_content(seed):
+    # train.augment.trim_prob: a batch cut to a smaller window, as the library trims a letterbox's padding
+    rng = np.random.default_rng(seed)
+    pts = [tuple(rng.uniform(25, 70, 2) // 1 + 0.5) for _ in range(3)]
+    images = np.stack([dotted_canvas(pts, radius=4)] * 2)
+    joints = np.array([[[x, y, 1] for x, y in pts]] * 2, np.float32)
+    sizes = np.array([[300, 200], [100, 150]], np.float32)  # landscape and portrait photos on the canvas
+    cfg = dict(NO_AUG, scale=[0.8, 1.2], translate=0.1, trim_prob=1.0, trim_multiple=4, trim_min_side=32)
+    x, j = make_batch(images, joints, np.arange(2), KeypointSpec(["a", "b", "c"]), 64, cfg,
+                      torch.Generator().manual_seed(seed), sizes=sizes)
+    assert x.shape[0] == 2 and x.shape[2] % 4 == 0 and x.shape[3] % 4 == 0
+    assert 32 <= min(x.shape[2:]) and max(x.shape[2:]) <= 64
+    for b in range(2):
+        for k in range(3):
+            if j[b, k, 2] > 0:
+                assert np.allclose(colour_at(x, b, j[b, k, 0], j[b, k, 1]), COLOURS[k], atol=40), (seed, b, k)
+            else:  # outside the window
+                assert not (0 <= j[b, k, 0] < x.shape[3] and 0 <= j[b, k, 1] < x.shape[2])
+
+
+def test_content_boxes_bound_the_photo_in_the_output():
+    from training.cpm.augment import content_boxes
+    # a 200 x 100 photo on a 96 canvas: 96 x 48 at rows 24..72; the output shows the canvas at half scale
+    A = torch.eye(2).unsqueeze(0) * 2.0
+    b = torch.zeros(1, 2)
+    box = content_boxes(torch.tensor([[200.0, 100.0]]), 96, A, b, 48)
+    assert box.tolist() == [[0.0, 12.0, 48.0, 36.0]]
+    # shifted half out of the output: clipped to it
+    box = content_boxes(torch.tensor([[200.0, 100.0]]), 96, A, torch.tensor([[48.0, 0.0]]), 48)
+    assert box.tolist() == [[0.0, 12.0, 24.0, 36.0]]
+
+
+def test_trim_is_off_by_default_and_without_sizes():
+    pts = [(30, 40), (60, 50), (45, 20)]
+    images = dotted_canvas(pts)[None]
+    joints = np.array([[[x, y, 1] for x, y in pts]], np.float32)
+    x, _ = make_batch(images, joints, np.array([0]), KeypointSpec(NAMES), 64, NO_AUG, torch.Generator().manual_seed(0),
+                      sizes=np.array([[300, 100]], np.float32))
+    assert tuple(x.shape[2:]) == (64, 64)
+    x, _ = make_batch(images, joints, np.array([0]), KeypointSpec(NAMES), 64, dict(NO_AUG, trim_prob=1.0),
+                      torch.Generator().manual_seed(0))
+    assert tuple(x.shape[2:]) == (64, 64)
