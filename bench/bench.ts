@@ -122,6 +122,8 @@ for (const m of cpmModels) {
       { stages: m.stages, detectSize: otherDetectSize },
       // what re-framing (a third pass on the few loosely framed photos) costs and gives
       ...(refine.reframeBelow > 0 ? [{ stages: m.stages, reframe: false }] : []),
+      // what trimming the letterbox's padding (preprocess.trim) saves
+      ...(est.model.trim !== 'none' ? [{ stages: m.stages, trimPadding: false }] : []),
     ]
     : [{ stages: m.stages }, { stages: m.stages, refinePasses: 2, flipTest: true }];
   for (const options of variants) {
@@ -130,9 +132,10 @@ for (const m of cpmModels) {
     const d = options.detectSize;
     const rp = options.refinePasses;
     const noReframe = options.reframe === false;
-    const suffix = `${rp !== undefined ? `, refinePasses ${rp}` : ''}${flip ? ', flipTest' : ''}${d !== undefined ? `, detectSize ${d}` : ''}${noReframe ? ', reframe off' : ''}`;
+    const noTrim = options.trimPadding === false;
+    const suffix = `${rp !== undefined ? `, refinePasses ${rp}` : ''}${flip ? ', flipTest' : ''}${d !== undefined ? `, detectSize ${d}` : ''}${noReframe ? ', reframe off' : ''}${noTrim ? ', trimPadding off' : ''}`;
     configs.push({
-      id: `${m.name}@${k}${rp !== undefined ? `+refine${rp}` : ''}${flip ? '+flipTest' : ''}${d !== undefined ? `+detect${d}` : ''}${noReframe ? '-reframe' : ''}`,
+      id: `${m.name}@${k}${rp !== undefined ? `+refine${rp}` : ''}${flip ? '+flipTest' : ''}${d !== undefined ? `+detect${d}` : ''}${noReframe ? '-reframe' : ''}${noTrim ? '-trim' : ''}`,
       kind: 'cpm',
       model: m.name,
       label: m.isDefault ? `${m.name}, ${k} of ${m.stages} stages${suffix}` : `${m.name}${suffix}`,

@@ -2,9 +2,9 @@ import type { Keypoint } from '../decode/decode.js';
 import { personCrop } from '../estimator/crop.js';
 import { estimateOnCrop, graphConfigOf } from '../estimator/estimator.js';
 import type { BeliefMaps, PoseEstimator, PoseResult } from '../estimator/types.js';
-import { DEFAULT_ESTIMATE_OPTIONS, modelLimits, validateTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from '../options.js';
+import { DEFAULT_ESTIMATE_OPTIONS, defaultTrimPadding, modelLimits, validateTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from '../options.js';
 import type { PoseInput } from '../preprocess/input.js';
-import type { Roi } from '../preprocess/letterbox.js';
+import { planLetterbox, type Roi } from '../preprocess/letterbox.js';
 import { cumulativeStageMacs, detectionStageMacs, StageBudget } from './budget.js';
 import { KeypointSmoother } from './one-euro.js';
 
@@ -60,6 +60,8 @@ export class PoseTracker {
   /** multiply-adds per stage count k of a tracked frame (one pass on the crop) and of a detection */
   private readonly trackMacs: readonly number[] = [];
   private readonly detectMacs: readonly number[] = [];
+  /** share of the full input square the last tracked frame's (trimmed) input covered: its cost relative to trackMacs */
+  private trackArea = 1;
   /** the last frame's raw keypoints while the person is tracked */
   private last: Keypoint[] | undefined;
   /** box centres of the last two accepted poses, for the motion prediction */
@@ -142,13 +144,27 @@ export class PoseTracker {
     this.centres = [...this.centres.slice(-1), { x: (x0 + x1) / 2, y: (y0 + y1) / 2, t }];
   }
 
-  /** Runs `call` with the configured stages, or (budgetMs) the most that fit, and times it. */
-  private async timed(costs: readonly number[], call: (stages: number) => Promise<PoseResult>): Promise<PoseResult> {
+  /**
+   * Runs `call` with the configured stages, or (budgetMs) the most that fit, and times it. `costs`
+   * chooses the stages; `spent` (default: costs), read after the call, is what the frame cost.
+   */
+  private async timed(costs: readonly number[], call: (stages: number) => Promise<PoseResult>, spent: () => readonly number[] = () => costs): Promise<PoseResult> {
     const k = this.budget ? this.budget.choose(this.options.budgetMs!, costs) : this.options.stages;
     const t0 = now();
     const r = await call(k);
-    this.budget?.record(k, now() - t0, costs);
+    this.budget?.record(k, now() - t0, spent());
     return r;
+  }
+
+  /**
+   * The share of the inputSize square that a tracked frame's input covers: 1, or less when the crop
+   * pass drops the padding past the frame (trimPadding on a model whose preprocess.trim allows it).
+   */
+  private inputArea(width: number, height: number, crop: Roi): number {
+    const m = this.estimator.model;
+    if (m.trim === 'none' || !(this.options.trimPadding ?? defaultTrimPadding(this.estimator.backend))) return 1;
+    const p = planLetterbox(width, height, { inputSize: m.inputSize, roi: crop, padOutside: true, trimMultiple: m.inputMultiple });
+    return (p.inputWidth * p.inputHeight) / (m.inputSize * m.inputSize);
   }
 
   private async step(frame: PoseInput, timestamp: number): Promise<TrackedPose> {
@@ -165,8 +181,14 @@ export class PoseTracker {
     const previous = o.tracking ? this.last : undefined;
     if (previous) {
       const refine = this.estimator.model.refine;
-      result = await this.timed(this.trackMacs, (stages) =>
-        estimateOnCrop(this.estimator, frame, (w, h) => personCrop(this.predicted(previous, timestamp), w, h, refine), { ...common, stages }));
+      // a trimmed crop costs its share of the square: chosen by the last tracked frame's, recorded with its own
+      const scaled = () => this.trackMacs.map((m) => m * this.trackArea);
+      const crop = (w: number, h: number) => {
+        const c = personCrop(this.predicted(previous, timestamp), w, h, refine);
+        this.trackArea = this.inputArea(w, h, c);
+        return c;
+      };
+      result = await this.timed(scaled(), (stages) => estimateOnCrop(this.estimator, frame, crop, { ...common, stages }), scaled);
       framing = 'track';
       const floor = Math.max(o.minPoseScore, o.minScoreRatio * (this.meanScore ?? 0));
       if (result.score < floor) {
