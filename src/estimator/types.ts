@@ -1,10 +1,9 @@
-import type { TrimScope } from '../weights/format.js';
 import type { BackendName } from '../backend/backend.js';
 import type { Keypoint } from '../decode/decode.js';
 import type { PoseInput } from '../preprocess/input.js';
 import type { EstimateOptions } from '../options.js';
 import type { Roi } from '../preprocess/letterbox.js';
-import type { RefineSpec, TrackerSpec } from '../weights/format.js';
+import type { RefineSpec, TrackerSpec, TrimScope } from '../weights/format.js';
 
 /**
  * How the frame was framed for the network:

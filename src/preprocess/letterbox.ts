@@ -41,9 +41,10 @@ const SUPERSAMPLE = 2;
 /**
  * Plans the letterbox of a width x height image: the region (whole frame or the ROI clipped to it,
  * in integer pixels) is scaled to fit the square input keeping its aspect ratio and centred; the
- * rest is padding (with `trimMultiple`, only the rounding's; the input is then a rectangle). The resize samples as training's warp does (training/cpm/augment.py): bilinear
- * at twice the input resolution, then a 2x2 average; reductions of 4x or more first average-pool by
- * an integer factor so that the bilinear step reduces by less than 2x and does not alias. With
+ * rest is padding (with `trimMultiple`, only the rounding's; the input is then a rectangle). The
+ * resize samples as training's warp does (training/cpm/augment.py): bilinear at twice the input
+ * resolution, then a 2x2 average; reductions of 4x or more first average-pool by an integer factor
+ * so that the bilinear step reduces by less than 2x and does not alias. With
  * `padOutside`, the whole ROI is the letterboxed region and the image part inside it is placed at its
  * own position in it.
  */

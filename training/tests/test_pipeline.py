@@ -361,3 +361,12 @@ def test_trim_is_off_by_default_and_without_sizes():
     x, _ = make_batch(images, joints, np.array([0]), KeypointSpec(NAMES), 64, dict(NO_AUG, trim_prob=1.0),
                       torch.Generator().manual_seed(0))
     assert tuple(x.shape[2:]) == (64, 64)
+
+
+def test_export_writes_the_configs_trim_scope_into_preprocess(tmp_path):
+    model = CPM(TINY_CPM, 3).eval()
+    doc = write_model(model, TINY_SPEC, str(tmp_path / "plain"), "t")
+    assert "trim" not in doc["preprocess"]  # absent: the library's default, "none"
+    doc = write_model(model, TINY_SPEC, str(tmp_path / "crops"), "t", refine={"reframe_below": 0.8, "trim": "crops"})
+    assert doc["preprocess"]["trim"] == "crops" and doc["preprocess"]["padValue"] == 0
+    assert doc["refine"]["reframeBelow"] == 0.8 and "trim" not in doc["refine"]
