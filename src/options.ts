@@ -3,7 +3,9 @@
  */
 import { BACKEND_CHOICES, type BackendChoice } from './backend/backend.js';
 import { PoseError } from './errors.js';
+import type { Framing } from './estimator/types.js';
 import type { Roi } from './preprocess/letterbox.js';
+import type { TrimScope } from './weights/format.js';
 import type { ModelSource } from './weights/load.js';
 
 export interface EstimatorOptions {
@@ -132,6 +134,16 @@ export const DEFAULT_ESTIMATE_OPTIONS: Readonly<Omit<ResolvedEstimateOptions, 's
  */
 export function defaultTrimPadding(backend: string): boolean {
   return backend !== 'webgl';
+}
+
+/**
+ * Whether a pass of this framing runs on a trimmed letterbox: trimPadding (undefined: the backend's
+ * default) is on, and the model's preprocess.trim covers the framing ('all'; 'crops': every framing
+ * but the whole image).
+ */
+export function trimsPass(scope: TrimScope, trimPadding: boolean | undefined, backend: string, framing: Framing): boolean {
+  if (!(trimPadding ?? defaultTrimPadding(backend))) return false;
+  return scope === 'all' || (scope === 'crops' && framing !== 'image');
 }
 
 /** Largest refinePasses accepted: a fourth crop pass measured no better than the third. */

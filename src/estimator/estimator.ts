@@ -7,7 +7,7 @@ import type { CpmConfig } from '../model/config.js';
 import { buildCpmGraph, type CpmGraph } from '../model/graph.js';
 import { receptiveFields } from '../model/receptive-field.js';
 import {
-  DEFAULT_ESTIMATE_OPTIONS, defaultTrimPadding, modelLimits, validateEstimateOptions, validateEstimatorOptions,
+  DEFAULT_ESTIMATE_OPTIONS, modelLimits, trimsPass, validateEstimateOptions, validateEstimatorOptions,
   type EstimateOptions, type EstimatorOptions, type ModelLimits, type ResolvedEstimateOptions,
 } from '../options.js';
 import { toImageTensor, type ImageTensor, type PoseInput } from '../preprocess/input.js';
@@ -212,8 +212,7 @@ class Estimator implements PoseEstimator {
     inputSize: number = this.files.json.config.inputSize, graph: CpmGraph = this.graph,
   ): Promise<PoseResult> {
     const json = this.files.json;
-    const scope = this.model.trim;
-    const trim = (opts.trimPadding ?? defaultTrimPadding(this.backend)) && (scope === 'all' || (scope === 'crops' && framing !== 'image'));
+    const trim = trimsPass(this.model.trim, opts.trimPadding, this.backend, framing);
     const lb = letterbox(image, json.preprocess, {
       inputSize,
       flipHorizontal: opts.flipHorizontal,

@@ -2,7 +2,7 @@ import type { Keypoint } from '../decode/decode.js';
 import { personCrop } from '../estimator/crop.js';
 import { estimateOnCrop, graphConfigOf } from '../estimator/estimator.js';
 import type { BeliefMaps, PoseEstimator, PoseResult } from '../estimator/types.js';
-import { DEFAULT_ESTIMATE_OPTIONS, defaultTrimPadding, modelLimits, validateTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from '../options.js';
+import { DEFAULT_ESTIMATE_OPTIONS, modelLimits, trimsPass, validateTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from '../options.js';
 import type { PoseInput } from '../preprocess/input.js';
 import { planLetterbox, type Roi } from '../preprocess/letterbox.js';
 import { cumulativeStageMacs, detectionStageMacs, StageBudget } from './budget.js';
@@ -162,7 +162,7 @@ export class PoseTracker {
    */
   private inputArea(width: number, height: number, crop: Roi): number {
     const m = this.estimator.model;
-    if (m.trim === 'none' || !(this.options.trimPadding ?? defaultTrimPadding(this.estimator.backend))) return 1;
+    if (!trimsPass(m.trim, this.options.trimPadding, this.estimator.backend, 'crop')) return 1;
     const p = planLetterbox(width, height, { inputSize: m.inputSize, roi: crop, padOutside: true, trimMultiple: m.inputMultiple });
     return (p.inputWidth * p.inputHeight) / (m.inputSize * m.inputSize);
   }
