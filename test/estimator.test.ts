@@ -373,6 +373,14 @@ describe('estimatePose', () => {
     tf.dispose([t32, f32]);
   });
 
+  it('a pixel buffer may be reused as soon as the call has started (its crop passes read a snapshot)', async () => {
+    const img = syntheticImage(60, 40);
+    const want = await est.estimatePose({ ...img, data: img.data.slice() });
+    const pending = est.estimatePose(img);
+    img.data.fill(0); // e.g. a decoder writing the next frame into the same buffer
+    expect((await pending).keypoints).toEqual(want.keypoints);
+  });
+
   it('no tensor leak: tf.memory().numTensors unchanged after 200 calls', async () => {
     const img = syntheticImage(90, 70);
     await est.estimatePose(img);

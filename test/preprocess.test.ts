@@ -3,7 +3,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PoseError } from '../src/errors.js';
-import { toImageTensor } from '../src/preprocess/input.js';
+import { releaseImage, toImageTensor } from '../src/preprocess/input.js';
 import { letterbox, planLetterbox } from '../src/preprocess/letterbox.js';
 import { frameToImage, frameToInput, inputToFrame } from '../src/preprocess/transform.js';
 import type { PreprocessSpec } from '../src/weights/format.js';
@@ -302,6 +302,28 @@ describe('inputs', () => {
     expect(Array.from(b.tensor.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
     expect(a.owned && b.owned).toBe(true);
     tf.dispose([a.tensor, b.tensor]);
+  });
+
+  it('a pixel buffer is a snapshot; its crops come from the bytes, equal to slices of its tensor, without building the whole tensor', () => {
+    const [W, H] = [7, 5];
+    for (const channels of [3, 4] as const) {
+      const data = Uint8Array.from({ length: W * H * channels }, (_, i) => (i * 37) % 256);
+      const image = toImageTensor({ data, width: W, height: H, channels });
+      const before = tf.memory().numTensors;
+      const crop = image.crop!(2, 1, 4, 3);
+      expect(tf.memory().numTensors).toBe(before + 1); // the crop only: no whole-image tensor yet
+      data.fill(0); // the caller reuses its buffer: the image keeps what it was given
+      const whole = image.tensor;
+      expect(whole.shape).toEqual([H, W, 3]);
+      expect(Array.from(whole.dataSync()).some((v) => v !== 0)).toBe(true);
+      const sliced = tf.slice(whole, [1, 2, 0], [3, 4, 3]);
+      expect(crop.shape).toEqual([3, 4, 3]);
+      expect(crop.dtype).toBe('int32');
+      expect(Array.from(crop.dataSync())).toEqual(Array.from(sliced.dataSync()));
+      tf.dispose([crop, sliced]);
+      releaseImage(image);
+      expect(tf.memory().numTensors).toBe(before);
+    }
   });
 
   it('tensors are used as they are (not owned)', () => {

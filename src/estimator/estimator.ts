@@ -10,7 +10,7 @@ import {
   DEFAULT_ESTIMATE_OPTIONS, modelLimits, trimsPass, validateEstimateOptions, validateEstimatorOptions,
   type EstimateOptions, type EstimatorOptions, type ModelLimits, type ResolvedEstimateOptions,
 } from '../options.js';
-import { toImageTensor, type ImageTensor, type PoseInput } from '../preprocess/input.js';
+import { isPixelBuffer, releaseImage, toImageTensor, type ImageTensor, type PoseInput } from '../preprocess/input.js';
 import { letterbox, roundRoi, type Roi } from '../preprocess/letterbox.js';
 import { inputToFrame } from '../preprocess/transform.js';
 import { decodeModelWeights, detectorWeights } from '../weights/decode.js';
@@ -115,8 +115,11 @@ class Estimator implements PoseEstimator {
   private queued(input: PoseInput, options: EstimateOptions | undefined, crop: CropSpec | undefined): Promise<PoseResult> {
     if (this._disposed) return Promise.reject(disposedError());
     let opts: ResolvedEstimateOptions;
+    let source: Source;
     try {
       opts = validateEstimateOptions(options, this.limits);
+      // a pixel buffer is copied now (no tensor yet), so the caller may reuse it once this returns
+      source = isPixelBuffer(input) ? { input, image: toImageTensor(input) } : { input };
     } catch (e) {
       return Promise.reject(e);
     }
@@ -124,7 +127,7 @@ class Estimator implements PoseEstimator {
     return enqueue(async () => {
       try {
         if (this._disposed) throw disposedError();
-        return await this.run(input, opts, crop);
+        return await this.run(source, opts, crop);
       } finally {
         this.pending--;
         if (this._disposed && this.pending === 0) this.free();
@@ -170,9 +173,10 @@ class Estimator implements PoseEstimator {
     if (this.detectGraph !== this.graph) this.detectGraph.dispose();
   }
 
-  private async run(input: PoseInput, opts: ResolvedEstimateOptions, givenCrop?: CropSpec): Promise<PoseResult> {
+  private async run(source: Source, opts: ResolvedEstimateOptions, givenCrop?: CropSpec): Promise<PoseResult> {
+    // a snapshot holds no tensor until a pass makes one, so nothing is lost if the backend throws here
     await ensureBackend(this.backend);
-    const image = toImageTensor(input);
+    const image = source.image ?? toImageTensor(source.input);
     try {
       if (givenCrop) {
         const c = typeof givenCrop === 'function' ? givenCrop(image.width, image.height) : givenCrop;
@@ -198,7 +202,7 @@ class Estimator implements PoseEstimator {
       }
       return result;
     } finally {
-      if (image.owned) image.tensor.dispose();
+      releaseImage(image);
     }
   }
 
@@ -308,6 +312,12 @@ export function estimateOnCrop(estimator: PoseEstimator, input: PoseInput, crop:
 export function graphConfigOf(estimator: PoseEstimator): { config: CpmConfig; numMaps: number; detectConfig: CpmConfig } {
   if (!(estimator instanceof Estimator)) throw new PoseError('INVALID_OPTION', 'the estimator must be one made by createEstimator()');
   return estimator.graphConfig();
+}
+
+/** A call's input, and for a pixel buffer the snapshot taken when the call was made. */
+interface Source {
+  input: PoseInput;
+  image?: ImageTensor;
 }
 
 function disposedError(): PoseError {

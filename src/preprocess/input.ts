@@ -21,12 +21,14 @@ export type PoseInput =
   | tf.Tensor3D
   | PixelBuffer;
 
-/** An image as a HxWx3 tensor; `owned` tells whether the caller of toImageTensor must dispose it. */
+/** An image as a HxWx3 tensor; `owned` tells whether the caller of toImageTensor must free it (releaseImage). */
 export interface ImageTensor {
-  tensor: tf.Tensor3D;
-  width: number;
-  height: number;
-  owned: boolean;
+  readonly tensor: tf.Tensor3D;
+  readonly width: number;
+  readonly height: number;
+  readonly owned: boolean;
+  /** The region [x, x + w) x [y, y + h) as a new int32 tensor, when the image can give it without `tensor`. */
+  crop?(x: number, y: number, w: number, h: number): tf.Tensor3D;
 }
 
 type AnyObj = Record<string, unknown>;
@@ -59,17 +61,52 @@ function fromBuffer(buf: PixelBuffer): ImageTensor {
     throw new PoseError('BAD_TENSOR',
       `pixel buffer: ${data.length} values do not make a ${w} x ${h} RGB (${n * 3}) or RGBA (${n * 4}) image`);
   }
-  const rgb = new Int32Array(n * 3);
-  if (channels === 3) {
-    for (let i = 0; i < n * 3; i++) rgb[i] = data[i]!;
-  } else {
-    for (let i = 0, j = 0; i < n; i++, j += 4) {
-      rgb[3 * i] = data[j]!;
-      rgb[3 * i + 1] = data[j + 1]!;
-      rgb[3 * i + 2] = data[j + 2]!;
-    }
+  return new BufferImage(new Uint8Array(data), channels, w, h);
+}
+
+/**
+ * A pixel buffer as an image: a snapshot of its bytes (the caller may reuse the buffer once the call
+ * has started), turned into the whole-image tensor only when a pass needs the whole image. Crop passes
+ * read their region straight from the bytes: on wasm, slicing a crop out of a big tensor copies the
+ * whole tensor out of the wasm heap first (tfjs-backend-wasm's Slice), 25 ms for a 1280 x 720 frame,
+ * which is most of a tracked frame's time.
+ */
+class BufferImage implements ImageTensor {
+  readonly owned = true;
+  private whole: tf.Tensor3D | undefined;
+
+  constructor(private readonly bytes: Uint8Array, private readonly channels: 3 | 4, readonly width: number, readonly height: number) {}
+
+  get tensor(): tf.Tensor3D {
+    // kept: the first use may be inside a caller's tf.tidy, and the tensor lives until release
+    this.whole ??= tf.keep(this.crop(0, 0, this.width, this.height));
+    return this.whole;
   }
-  return { tensor: tf.tensor3d(rgb, [h, w, 3], 'int32'), width: w, height: h, owned: true };
+
+  crop(x: number, y: number, w: number, h: number): tf.Tensor3D {
+    const rgb = new Int32Array(w * h * 3);
+    const c = this.channels;
+    for (let r = 0, o = 0; r < h; r++) {
+      for (let i = ((y + r) * this.width + x) * c, end = i + w * c; i < end; i += c, o += 3) {
+        rgb[o] = this.bytes[i]!;
+        rgb[o + 1] = this.bytes[i + 1]!;
+        rgb[o + 2] = this.bytes[i + 2]!;
+      }
+    }
+    return tf.tensor3d(rgb, [h, w, 3], 'int32');
+  }
+
+  release(): void {
+    this.whole?.dispose();
+    this.whole = undefined;
+  }
+}
+
+/** Frees what toImageTensor made (nothing for a caller's tensor). */
+export function releaseImage(image: ImageTensor): void {
+  if (!image.owned) return;
+  if (image instanceof BufferImage) image.release();
+  else image.tensor.dispose();
 }
 
 function fromTensor(t: tf.Tensor): ImageTensor {
@@ -101,6 +138,13 @@ function drawToCanvas(source: CanvasImageSource, w: number, h: number): HTMLCanv
   return canvas;
 }
 
+/** A PixelBuffer or ImageData ({data, width, height}), told apart from elements and tensors by shape. */
+export function isPixelBuffer(input: PoseInput): input is PixelBuffer {
+  if (input === null || typeof input !== 'object' || input instanceof tf.Tensor) return false;
+  const o = input as unknown as AnyObj;
+  return 'data' in o && !('readyState' in o) && !('naturalWidth' in o) && typeof o.getContext !== 'function';
+}
+
 /**
  * Any supported input -> an HxWx3 tensor (int32 or float32, 0..255). Throws EMPTY_IMAGE,
  * VIDEO_NOT_READY or BAD_TENSOR. Detection is by shape (duck typing) so it also works in workers
@@ -130,7 +174,7 @@ export function toImageTensor(input: PoseInput): ImageTensor {
     const [w, h] = checkSize('canvas', o.width, o.height);
     return fromPixelsOwned(input, w, h);
   }
-  if ('data' in o) return fromBuffer(input as PixelBuffer);
+  if (isPixelBuffer(input)) return fromBuffer(input);
   if (typeof o.close === 'function' && 'width' in o && 'height' in o) {
     const [w, h] = checkSize('ImageBitmap', o.width, o.height);
     return fromPixelsOwned(input, w, h);
