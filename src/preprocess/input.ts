@@ -68,7 +68,7 @@ function fromBuffer(buf: PixelBuffer): ImageTensor {
  * A pixel buffer as an image: a snapshot of its bytes (the caller may reuse the buffer once the call
  * has started), turned into the whole-image tensor only when a pass needs the whole image. Crop passes
  * read their region straight from the bytes: on wasm, slicing a crop out of a big tensor copies the
- * whole tensor out of the wasm heap first (tfjs-backend-wasm's Slice), 25 ms for a 1280 x 720 frame,
+ * whole tensor out of the wasm heap first (tfjs-backend-wasm's Slice), tens of ms for a 1280 x 720 frame,
  * which is most of a tracked frame's time.
  */
 class BufferImage implements ImageTensor {
