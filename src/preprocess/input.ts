@@ -102,6 +102,16 @@ class BufferImage implements ImageTensor {
   }
 }
 
+/**
+ * The region [x, x + w) x [y, y + h) of the image as a new tensor (int32 or float32, as the image):
+ * read from the image's own pixels when it has them (a pixel buffer), else sliced out of its tensor as
+ * a 2-D [height, width * 3] view (the same elements, and several times faster on wasm than a 3-D slice).
+ */
+export function cropImage(image: ImageTensor, x: number, y: number, w: number, h: number): tf.Tensor3D {
+  if (image.crop) return image.crop(x, y, w, h);
+  return tf.tidy(() => tf.reshape(tf.slice(tf.reshape(image.tensor, [image.height, image.width * 3]), [y, x * 3], [h, w * 3]), [h, w, 3]));
+}
+
 /** Frees what toImageTensor made (nothing for a caller's tensor). */
 export function releaseImage(image: ImageTensor): void {
   if (!image.owned) return;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
 import type { PreprocessSpec } from '../weights/format.js';
-import type { ImageTensor } from './input.js';
+import { cropImage, type ImageTensor } from './input.js';
 import type { LetterboxTransform } from './transform.js';
 
 /** A rectangle in frame pixels (the input image, mirrored when flipHorizontal is set). */
@@ -136,11 +136,7 @@ export function letterbox(image: ImageTensor, pre: PreprocessSpec, opts: Letterb
   // the crop in the unmirrored image
   const sx = plan.flipped ? image.width - (plan.cropX + cw) : plan.cropX;
   const input = tf.tidy(() => {
-    let x: tf.Tensor3D;
-    if (cw === image.width && ch === image.height) x = image.tensor;
-    else if (image.crop) x = image.crop(sx, plan.cropY, cw, ch);
-    // sliced as a 2-D [height, width * 3] view: the same elements, and several times faster on wasm than a 3-D slice
-    else x = tf.reshape(tf.slice(tf.reshape(image.tensor, [image.height, image.width * 3]), [plan.cropY, sx * 3], [ch, cw * 3]), [ch, cw, 3]);
+    const x = cw === image.width && ch === image.height ? image.tensor : cropImage(image, sx, plan.cropY, cw, ch);
     let x4 = tf.expandDims(tf.cast(x, 'float32'), 0) as tf.Tensor4D;
     if (plan.flipped) x4 = tf.reverse(x4, 2);
     if (poolX > 1 || poolY > 1) x4 = tf.avgPool(x4, [poolY, poolX], [poolY, poolX], 'valid');
