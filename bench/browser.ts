@@ -42,14 +42,22 @@ const TYPES: Record<string, string> = {
   '.wasm': 'application/wasm', '.bin': 'application/octet-stream', '.jpg': 'image/jpeg', '.map': 'application/json',
 };
 
-const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>cpm-pose benchmark</title></head>'
+export const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>cpm-pose benchmark</title></head>'
   + '<body><h1>cpm-pose benchmark</h1><pre id="log"></pre><script type="module" src="/page.js"></script></body></html>';
 
 async function bundlePage(root: string): Promise<string> {
-  const outDir = path.join(root, '.cache', 'bench-browser');
+  return bundleBrowserPage(root, path.join(root, 'bench', 'browser', 'page.ts'), 'bench-browser');
+}
+
+/**
+ * Bundles a benchmark page (and the library) into .cache/<name>/page.js. `librarySrc`: bundle the
+ * library from another checkout's src/ (e.g. a worktree of an earlier commit) to compare with it.
+ */
+export async function bundleBrowserPage(root: string, entry: string, name: string, librarySrc?: string): Promise<string> {
+  const outDir = path.join(root, '.cache', name);
   await build({
     config: false,
-    entry: { page: path.join(root, 'bench', 'browser', 'page.ts') },
+    entry: { page: entry },
     outDir,
     format: ['esm'],
     platform: 'browser',
@@ -61,12 +69,23 @@ async function bundlePage(root: string): Promise<string> {
     dts: false,
     clean: true,
     silent: true,
+    ...(librarySrc ? {
+      esbuildPlugins: [{
+        name: 'library-src',
+        setup(b) {
+          b.onResolve({ filter: /^\.\.\/\.\.\/src\/index\.js$/ }, () => ({ path: path.join(path.resolve(librarySrc), 'index.ts') }));
+        },
+      }],
+      esbuildOptions(o) {
+        o.nodePaths = [path.join(root, 'node_modules')]; // the other checkout may have none
+      },
+    } : {}),
   });
   return path.join(outDir, 'page.js');
 }
 
 /** Serves only the files the page needs; every response carries the isolation headers. */
-function serve(routes: (urlPath: string) => string | Buffer | undefined): Promise<http.Server> {
+export function serve(routes: (urlPath: string) => string | Buffer | undefined): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     let body: string | Buffer | undefined;
@@ -92,7 +111,7 @@ function serve(routes: (urlPath: string) => string | Buffer | undefined): Promis
 }
 
 /** A file inside `dir` (no path escapes), or undefined. */
-function fileIn(dir: string, name: string): Buffer | undefined {
+export function fileIn(dir: string, name: string): Buffer | undefined {
   const p = path.resolve(dir, name);
   if (!p.startsWith(path.resolve(dir) + path.sep) || !fs.existsSync(p) || !fs.statSync(p).isFile()) return undefined;
   return fs.readFileSync(p);

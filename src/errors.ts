@@ -4,6 +4,8 @@ export type PoseErrorCode =
   | 'EMPTY_IMAGE'
   /** A tensor or pixel buffer of the wrong rank, channel count or dtype, or an unsupported input type. */
   | 'BAD_TENSOR'
+  /** The browser refuses to let scripts read the image's pixels (cross-origin without CORS: a tainted canvas). */
+  | 'UNREADABLE_IMAGE'
   /** An HTMLVideoElement whose readyState is below 2 (HAVE_CURRENT_DATA). */
   | 'VIDEO_NOT_READY'
   /** The model file or a weight shard could not be found (missing file, HTTP 404, ...). */

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PoseError } from '../src/errors.js';
 import { releaseImage, toImageTensor } from '../src/preprocess/input.js';
 import { letterbox, planLetterbox } from '../src/preprocess/letterbox.js';
@@ -324,6 +324,94 @@ describe('inputs', () => {
       releaseImage(image);
       expect(tf.memory().numTensors).toBe(before);
     }
+  });
+
+  describe('elements on a CPU-side backend: drawn on a canvas at the call, only the regions a pass needs read back', () => {
+    // Node has no DOM: a stand-in OffscreenCanvas whose drawImage copies the source's RGBA pixels and
+    // whose getImageData returns a region of them (or throws as a tainted canvas does)
+    interface Source { pixels: Uint8ClampedArray; tainted?: boolean }
+    const log: string[] = [];
+    class StubContext {
+      private pixels = new Uint8ClampedArray(0);
+      private tainted = false;
+      constructor(readonly canvas: StubCanvas, readonly options: unknown) {}
+      clearRect(): void { this.pixels = new Uint8ClampedArray(0); }
+      drawImage(source: Source, _x: number, _y: number, w: number, h: number): void {
+        log.push(`draw ${w}x${h}`);
+        this.pixels = Uint8ClampedArray.from(source.pixels);
+        this.tainted = source.tainted ?? false;
+      }
+      getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } {
+        if (this.tainted) throw Object.assign(new Error('The canvas has been tainted by cross-origin data.'), { name: 'SecurityError' });
+        log.push(`read ${x},${y} ${w}x${h}`);
+        const out = new Uint8ClampedArray(w * h * 4);
+        for (let r = 0; r < h; r++) out.set(this.pixels.subarray(((y + r) * this.canvas.width + x) * 4, ((y + r) * this.canvas.width + x + w) * 4), r * w * 4);
+        return { data: out };
+      }
+    }
+    const contexts: StubContext[] = [];
+    class StubCanvas {
+      private context: StubContext | undefined;
+      constructor(public width: number, public height: number) {}
+      getContext(_type: string, options: unknown): StubContext {
+        if (!this.context) contexts.push((this.context = new StubContext(this, options)));
+        return this.context;
+      }
+    }
+    const [W, H] = [3, 2];
+    const rgba = (seed: number) => Uint8ClampedArray.from({ length: W * H * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 29 + seed) % 256));
+    const rgbOf = (p: Uint8ClampedArray) => Array.from(p).filter((_, i) => i % 4 !== 3);
+
+    beforeAll(() => {
+      vi.stubGlobal('OffscreenCanvas', StubCanvas);
+    });
+    afterEach(() => {
+      log.length = 0;
+    });
+
+    const elements: Array<[string, (pixels: Uint8ClampedArray) => object]> = [
+      ['video', (pixels) => ({ pixels, readyState: 4, videoWidth: W, videoHeight: H })],
+      ['image element shown at another size', (pixels) => ({ pixels, complete: true, naturalWidth: W, naturalHeight: H, width: 4 * W, height: 4 * H })],
+      ['canvas', (pixels) => ({ pixels, getContext: () => null, width: W, height: H })],
+      ['ImageBitmap', (pixels) => ({ pixels, close: () => undefined, width: W, height: H })],
+    ];
+    it.each(elements)('%s: the frame as it was at the call, at its natural size; a crop reads its region only; no tensor until a pass needs one', (_, make) => {
+      const pixels = rgba(0);
+      const before = tf.memory().numTensors;
+      const image = toImageTensor(make(pixels) as never);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(image).toMatchObject({ width: W, height: H, owned: true });
+      const expected = rgbOf(pixels);
+      pixels.fill(0); // the video moves on: the image keeps the frame of the call
+      const crop = image.crop!(1, 0, 2, 2);
+      expect(Array.from(crop.dataSync())).toEqual([0, 1].flatMap((y) => expected.slice((y * W + 1) * 3, (y * W + 3) * 3)));
+      expect(Array.from(image.tensor.dataSync())).toEqual(expected);
+      expect(log).toEqual([`draw ${W}x${H}`, 'read 0,0 1x1', 'read 1,0 2x2', `read 0,0 ${W}x${H}`]);
+      crop.dispose();
+      releaseImage(image);
+      expect(tf.memory().numTensors).toBe(before);
+    });
+
+    it('canvases are read-optimised, reused once released, and never shared by two images alive at once', () => {
+      const video = (pixels: Uint8ClampedArray) => ({ pixels, readyState: 4, videoWidth: W, videoHeight: H });
+      const [pa, pb] = [rgba(1), rgba(2)];
+      const a = toImageTensor(video(pa) as never);
+      const b = toImageTensor(video(pb) as never);
+      expect(Array.from(a.tensor.dataSync())).toEqual(rgbOf(pa));
+      expect(Array.from(b.tensor.dataSync())).toEqual(rgbOf(pb));
+      const made = contexts.length;
+      releaseImage(a);
+      releaseImage(b);
+      releaseImage(toImageTensor(video(pa) as never));
+      expect(contexts.length).toBe(made); // from the pool
+      expect(contexts.every((c) => (c.options as { willReadFrequently?: boolean }).willReadFrequently)).toBe(true);
+    });
+
+    it('a cross-origin (tainted) source is UNREADABLE_IMAGE at the call, saying what to do', () => {
+      const video = { pixels: rgba(0), tainted: true, readyState: 4, videoWidth: W, videoHeight: H };
+      expect(codeOf(() => toImageTensor(video as never))).toBe('UNREADABLE_IMAGE');
+      expect(() => toImageTensor(video as never)).toThrow(/cross-origin.*crossOrigin = "anonymous"/);
+    });
   });
 
   it('tensors are used as they are (not owned)', () => {

@@ -64,18 +64,30 @@ function fromBuffer(buf: PixelBuffer): ImageTensor {
   return new BufferImage(new Uint8Array(data), channels, w, h);
 }
 
+/** The region [x, x + w) x [y, y + h) of `bytes` (`stride` pixels a row, RGB or RGBA) as an int32 RGB tensor. */
+function rgbTensor(bytes: ArrayLike<number>, channels: 3 | 4, stride: number, x: number, y: number, w: number, h: number): tf.Tensor3D {
+  const rgb = new Int32Array(w * h * 3);
+  for (let r = 0, o = 0; r < h; r++) {
+    for (let i = ((y + r) * stride + x) * channels, end = i + w * channels; i < end; i += channels, o += 3) {
+      rgb[o] = bytes[i]!;
+      rgb[o + 1] = bytes[i + 1]!;
+      rgb[o + 2] = bytes[i + 2]!;
+    }
+  }
+  return tf.tensor3d(rgb, [h, w, 3], 'int32');
+}
+
 /**
- * A pixel buffer as an image: a snapshot of its bytes (the caller may reuse the buffer once the call
- * has started), turned into the whole-image tensor only when a pass needs the whole image. Crop passes
- * read their region straight from the bytes: on wasm, slicing a crop out of a big tensor copies the
- * whole tensor out of the wasm heap first (tfjs-backend-wasm's Slice), tens of ms for a 1280 x 720 frame,
- * which is most of a tracked frame's time.
+ * An image whose pixels the library holds outside TF.js, turned into the whole-image tensor only when
+ * a pass needs the whole image. Crop passes read their region straight from those pixels: on wasm,
+ * slicing a crop out of a big tensor copies the whole tensor out of the wasm heap first
+ * (tfjs-backend-wasm's Slice), tens of ms for a 1280 x 720 frame, which is most of a tracked frame's time.
  */
-class BufferImage implements ImageTensor {
+abstract class HeldImage implements ImageTensor {
   readonly owned = true;
   private whole: tf.Tensor3D | undefined;
 
-  constructor(private readonly bytes: Uint8Array, private readonly channels: 3 | 4, readonly width: number, readonly height: number) {}
+  constructor(readonly width: number, readonly height: number) {}
 
   get tensor(): tf.Tensor3D {
     // kept: the first use may be inside a caller's tf.tidy, and the tensor lives until release
@@ -83,23 +95,101 @@ class BufferImage implements ImageTensor {
     return this.whole;
   }
 
-  crop(x: number, y: number, w: number, h: number): tf.Tensor3D {
-    const rgb = new Int32Array(w * h * 3);
-    const c = this.channels;
-    for (let r = 0, o = 0; r < h; r++) {
-      for (let i = ((y + r) * this.width + x) * c, end = i + w * c; i < end; i += c, o += 3) {
-        rgb[o] = this.bytes[i]!;
-        rgb[o + 1] = this.bytes[i + 1]!;
-        rgb[o + 2] = this.bytes[i + 2]!;
-      }
-    }
-    return tf.tensor3d(rgb, [h, w, 3], 'int32');
-  }
+  abstract crop(x: number, y: number, w: number, h: number): tf.Tensor3D;
 
   release(): void {
     this.whole?.dispose();
     this.whole = undefined;
   }
+}
+
+/** A pixel buffer as an image: a snapshot of its bytes (the caller may reuse the buffer once the call has started). */
+class BufferImage extends HeldImage {
+  constructor(private readonly bytes: Uint8Array, private readonly channels: 3 | 4, width: number, height: number) {
+    super(width, height);
+  }
+
+  crop(x: number, y: number, w: number, h: number): tf.Tensor3D {
+    return rgbTensor(this.bytes, this.channels, this.width, x, y, w, h);
+  }
+}
+
+type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+
+/** 2-D canvases kept on the CPU side (their pixels are read back), reused between calls. */
+const idleCanvases: Context2D[] = [];
+const MAX_IDLE_CANVASES = 2;
+
+/** A canvas of the pool (or a new one) with the source drawn on it at w x h; give it back with putCanvas. */
+function drawnCanvas(source: CanvasImageSource, w: number, h: number): Context2D {
+  let ctx = idleCanvases.pop();
+  if (!ctx) {
+    const canvas = typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(w, h) : Object.assign(document.createElement('canvas'), { width: w, height: h });
+    const made = canvas.getContext('2d', { willReadFrequently: true }) as Context2D | null;
+    if (!made) throw new PoseError('BAD_TENSOR', 'no 2D canvas context available to read the image');
+    ctx = made;
+  }
+  if (ctx.canvas.width !== w || ctx.canvas.height !== h) {
+    ctx.canvas.width = w; // resizing also clears it
+    ctx.canvas.height = h;
+  } else {
+    ctx.clearRect(0, 0, w, h); // a transparent source must not show the previous frame
+  }
+  ctx.drawImage(source, 0, 0, w, h);
+  return ctx;
+}
+
+function putCanvas(ctx: Context2D): void {
+  if (idleCanvases.length < MAX_IDLE_CANVASES) idleCanvases.push(ctx);
+}
+
+/**
+ * An element's frame as an image on a CPU-side backend: drawn at the call onto a canvas of its own
+ * (a snapshot: a video may move on during the call's passes), each pass reading back only the region
+ * it needs. Reading back a whole 1280 x 720 frame (getImageData) costs ~15-25 ms in Chromium here,
+ * a tracked frame's 360-px region 1-3 ms; drawing it is cheap. The canvas returns to a small pool on
+ * release, since making a new one costs about as much as reading a whole frame.
+ */
+class CanvasImage extends HeldImage {
+  private ctx: Context2D | undefined;
+
+  constructor(source: CanvasImageSource, width: number, height: number) {
+    super(width, height);
+    this.ctx = drawnCanvas(source, width, height);
+    try {
+      this.read(0, 0, 1, 1); // a tainted (cross-origin) source fails here, at the call, not in a later pass
+    } catch (e) {
+      this.release();
+      throw e;
+    }
+  }
+
+  private read(x: number, y: number, w: number, h: number): Uint8ClampedArray {
+    if (!this.ctx) throw new PoseError('DISPOSED', 'this image has been released');
+    try {
+      return this.ctx.getImageData(x, y, w, h).data;
+    } catch (e) {
+      throw unreadable(e);
+    }
+  }
+
+  crop(x: number, y: number, w: number, h: number): tf.Tensor3D {
+    return rgbTensor(this.read(x, y, w, h), 4, w, 0, 0, w, h);
+  }
+
+  override release(): void {
+    super.release();
+    if (this.ctx) putCanvas(this.ctx);
+    this.ctx = undefined;
+  }
+}
+
+/** A browser's refusal to give a script the pixels (SecurityError) as a PoseError; other errors as they are. */
+function unreadable(e: unknown): unknown {
+  if ((e as { name?: unknown } | null)?.name !== 'SecurityError') return e;
+  return new PoseError('UNREADABLE_IMAGE',
+    'the browser does not let scripts read this image\'s pixels (a cross-origin image or video without CORS): '
+    + 'serve it with Access-Control-Allow-Origin and set crossOrigin = "anonymous" on the element', { cause: e });
 }
 
 /**
@@ -115,7 +205,7 @@ export function cropImage(image: ImageTensor, x: number, y: number, w: number, h
 /** Frees what toImageTensor made (nothing for a caller's tensor). */
 export function releaseImage(image: ImageTensor): void {
   if (!image.owned) return;
-  if (image instanceof BufferImage) image.release();
+  if (image instanceof HeldImage) image.release();
   else image.tensor.dispose();
 }
 
@@ -133,19 +223,32 @@ function fromTensor(t: tf.Tensor): ImageTensor {
   return { tensor: t as tf.Tensor3D, width: w, height: h, owned: false };
 }
 
-function fromPixelsOwned(source: unknown, w: number, h: number): ImageTensor {
-  const tensor = tf.browser.fromPixels(source as HTMLCanvasElement, 3);
-  return { tensor, width: w, height: h, owned: true };
-}
+/** Backends that upload an element's pixels to the GPU themselves (tf.browser.fromPixels has a kernel there). */
+const GPU_BACKENDS = new Set(['webgl', 'webgpu']);
 
-function drawToCanvas(source: CanvasImageSource, w: number, h: number): HTMLCanvasElement | OffscreenCanvas {
-  const canvas: HTMLCanvasElement | OffscreenCanvas = typeof OffscreenCanvas !== 'undefined'
-    ? new OffscreenCanvas(w, h)
-    : Object.assign(document.createElement('canvas'), { width: w, height: h });
-  const ctx = canvas.getContext('2d') as CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D | null;
-  if (!ctx) throw new PoseError('BAD_TENSOR', 'no 2D canvas context available to read the image');
-  ctx.drawImage(source, 0, 0, w, h);
-  return canvas;
+/**
+ * An element, canvas or bitmap as an image of w x h pixels. On the GPU backends, tf.browser.fromPixels
+ * uploads it as a texture. Elsewhere (wasm, cpu) fromPixels would read the whole frame back through a
+ * 2-D canvas into a whole-frame tensor, and on wasm every crop of that tensor copies all of it out of
+ * the heap; a CanvasImage reads the same bytes, only the regions the passes need.
+ */
+function fromElement(source: CanvasImageSource, w: number, h: number): ImageTensor {
+  if (!GPU_BACKENDS.has(tf.getBackend())) return new CanvasImage(source, w, h);
+  try {
+    // fromPixels reads an <img> at its layout size (width/height): upload it drawn at its natural size
+    const img = source as HTMLImageElement;
+    if (!('naturalWidth' in img) || (img.width === w && img.height === h)) {
+      return { tensor: tf.browser.fromPixels(source as HTMLCanvasElement, 3), width: w, height: h, owned: true };
+    }
+    const ctx = drawnCanvas(source, w, h);
+    try {
+      return { tensor: tf.browser.fromPixels(ctx.canvas as HTMLCanvasElement, 3), width: w, height: h, owned: true };
+    } finally {
+      putCanvas(ctx); // the upload is done: the canvas may be drawn on again
+    }
+  } catch (e) {
+    throw unreadable(e);
+  }
 }
 
 /** A PixelBuffer or ImageData ({data, width, height}), told apart from elements and tensors by shape. */
@@ -171,23 +274,21 @@ export function toImageTensor(input: PoseInput): ImageTensor {
       throw new PoseError('VIDEO_NOT_READY', `the video has no current frame yet (readyState ${o.readyState} < 2): wait for 'loadeddata'`);
     }
     const [w, h] = checkSize('video', o.videoWidth, o.videoHeight);
-    return fromPixelsOwned(input, w, h);
+    return fromElement(input as HTMLVideoElement, w, h);
   }
   if ('naturalWidth' in o && 'complete' in o) {
     if (!o.complete) throw empty('image element (not loaded yet)', o.naturalWidth, o.naturalHeight);
     const [w, h] = checkSize('image element', o.naturalWidth, o.naturalHeight);
-    // tf.browser.fromPixels reads an <img> at its layout size (width/height): use the natural size
-    if (o.width === w && o.height === h) return fromPixelsOwned(input, w, h);
-    return fromPixelsOwned(drawToCanvas(input as HTMLImageElement, w, h), w, h);
+    return fromElement(input as HTMLImageElement, w, h);
   }
   if (typeof o.getContext === 'function') {
     const [w, h] = checkSize('canvas', o.width, o.height);
-    return fromPixelsOwned(input, w, h);
+    return fromElement(input as HTMLCanvasElement, w, h);
   }
   if (isPixelBuffer(input)) return fromBuffer(input);
   if (typeof o.close === 'function' && 'width' in o && 'height' in o) {
     const [w, h] = checkSize('ImageBitmap', o.width, o.height);
-    return fromPixelsOwned(input, w, h);
+    return fromElement(input as ImageBitmap, w, h);
   }
   throw new PoseError('BAD_TENSOR', `unsupported input ${(o.constructor as { name?: string } | undefined)?.name ?? 'object'}: expected an image, video, canvas, ImageBitmap, ImageData, tf.Tensor3D or {data, width, height}`);
 }

@@ -1,0 +1,103 @@
+/**
+ * npm run bench:sizes:browser -- [--data ../shared/data/lspet] [--model models/cpm-lite] [--backend wasm|webgl]
+ *                                [--sides 640,1280,1920] [--photos 6] [--rounds 3] [--src <checkout>/src]
+ *                                [--out docs/sizes-browser.md]
+ *
+ * bench:sizes in headless Chromium: how the time of a call grows with the frame's size when a page
+ * hands over a canvas (a video element takes the same path). The page is bench/browser/sizes-page.ts;
+ * --src bundles the library from another checkout (e.g. `git worktree add /tmp/old <commit>`, then
+ * `--src /tmp/old/src`) to compare with an earlier version on the same machine.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { chromium } from 'playwright-core';
+import { bundleBrowserPage, CHROMIUM, CHROMIUM_FLAGS, fileIn, PAGE, serve } from './browser.js';
+import type { SizesConfig, SizesResult } from './browser/sizes-page.js';
+import { scriptArgs } from './args.js';
+import { loadLspet, selectSplit } from './lspet.js';
+import { markdownTable } from './pck.js';
+
+const USAGE = 'usage: npm run bench:sizes:browser -- [--data ../shared/data/lspet] [--model <folder>] [--backend wasm|webgl] [--sides 640,1280,1920] [--photos N] [--rounds N] [--src <dir>] [--out docs/sizes-browser.md]';
+
+const { values: a } = parseArgs({
+  options: {
+    data: { type: 'string', default: '../shared/data/lspet' },
+    model: { type: 'string', default: 'models/cpm-lite' },
+    backend: { type: 'string', default: 'wasm' },
+    sides: { type: 'string', default: '640,1280,1920' },
+    photos: { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '3' },
+    src: { type: 'string' },
+    out: { type: 'string', default: 'docs/sizes-browser.md' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  strict: true,
+});
+const { fail, help, positiveInt } = scriptArgs(USAGE);
+help(a.help);
+if (a.backend !== 'wasm' && a.backend !== 'webgl') fail(`--backend must be wasm or webgl, got ${a.backend}`);
+const sides = a.sides!.split(',').map((s) => positiveInt(s.trim(), 'sides'));
+if (sides.some((s) => s < 64)) fail('--sides must each be at least 64');
+const photos = positiveInt(a.photos!, 'photos');
+const rounds = positiveInt(a.rounds!, 'rounds');
+if (a.src !== undefined && !fs.existsSync(path.join(a.src, 'index.ts'))) fail(`--src ${a.src} has no index.ts`);
+if (!fs.existsSync(CHROMIUM)) fail(`${CHROMIUM} not found (apt-get install -y chromium)`);
+
+const root = process.cwd();
+const data = loadLspet(path.resolve(a.data!));
+const files = selectSplit(data, 'val', photos).map((r) => r.file);
+const modelDir = path.resolve(a.model!);
+const pageJs = await bundleBrowserPage(root, path.join(root, 'bench', 'browser', 'sizes-page.ts'), 'bench-sizes-browser', a.src);
+const wasmDir = path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+const config: SizesConfig = { model: '/model/model.json', images: files.map((f) => `/images/${f}`), sides, rounds };
+const server = await serve((p) => {
+  if (p === '/') return PAGE;
+  if (p === '/favicon.ico') return '';
+  if (p === '/page.js') return fs.readFileSync(pageJs);
+  if (p === '/config.json') return JSON.stringify(config);
+  const m = /^\/(wasm|model|images)\/(.+)$/.exec(p);
+  if (!m) return undefined;
+  if (m[1] === 'wasm') return fileIn(wasmDir, m[2]!);
+  if (m[1] === 'model') return fileIn(modelDir, m[2]!);
+  return files.includes(m[2]!) ? fileIn(path.join(data.dir, 'images'), m[2]!) : undefined;
+});
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+let result: SizesResult;
+try {
+  const page = await browser.newPage();
+  page.on('pageerror', (e) => console.error(`[browser] ${e.message}`));
+  await page.goto(`http://127.0.0.1:${(server.address() as AddressInfo).port}/?backend=${a.backend}`);
+  await page.waitForFunction(() => window.__sizesResult !== undefined || window.__sizesError !== undefined, null,
+    { timeout: 30 * 60_000, polling: 1000 });
+  const err = await page.evaluate(() => window.__sizesError);
+  if (err) throw new Error(`the sizes page failed: ${err}`);
+  result = (await page.evaluate(() => window.__sizesResult))!;
+  result.userAgent = `Chromium ${browser.version()}`;
+} finally {
+  await browser.close();
+  server.close();
+}
+
+const table = markdownTable(
+  ['frame', 'still, canvas (median ms)', 'tracked, canvas (median ms)'],
+  result.rows.map((r) => [`${r.width} x ${r.height}`, r.still.toFixed(1), r.tracked.toFixed(1)]),
+  ['left', 'right', 'right']);
+const cmd = `npm run bench:sizes:browser -- --model ${a.model} --backend ${a.backend} --sides ${a.sides} --photos ${photos} --rounds ${rounds}${a.src ? ` --src ${a.src}` : ''}`;
+const md = `# Time per call against the frame's size, in the browser
+
+Generated by \`${cmd}\` on ${new Date().toISOString().slice(0, 10)}; do not edit by hand.
+
+- ${result.userAgent} headless (\`--no-sandbox --disable-gpu …\`), backend \`${result.backend}\`, model \`${path.basename(modelDir)}\`${a.src ? `, library bundled from \`${a.src}\`` : ''}.
+- Frames: ${files.length} LSPET validation photos, each scaled to fill the height of a 16:9 canvas (black at the sides), handed to the library as the canvas element.
+- still: \`estimatePose\` (two passes, the defaults). tracked: \`PoseTracker.estimate\` on the same photo frame after frame (one crop pass), smoothing off.
+- Median wall time of one call over ${rounds} rounds of every frame, both interleaved round by round. Tensors alive after the first and the last size: ${result.tensors.join(' and ')}.
+
+${table}
+`;
+fs.mkdirSync(path.dirname(path.resolve(a.out!)), { recursive: true });
+fs.writeFileSync(a.out!, md);
+console.log(md);
+console.log(`wrote ${a.out}`);
