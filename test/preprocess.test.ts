@@ -142,6 +142,30 @@ describe('letterbox content', () => {
     tf.dispose([img, input]);
   });
 
+  it.each([
+    // name, image W x H, options (inputSize 32): each reduces 4x or more, so the letterbox pools
+    ['whole image, pooled 7 x 7', 463, 301, {}],
+    ['flipped, a remainder column dropped on the mirrored side', 463, 301, { flipHorizontal: true }],
+    ['roi, pooled 3 x 3', 463, 301, { roi: { x: 101.4, y: 37.2, width: 205, height: 190 } }],
+    ['flipped roi', 463, 301, { flipHorizontal: true, roi: { x: 41, y: 10, width: 230, height: 233 } }],
+    ['roi past the image, padded, trimmed', 463, 301, { padOutside: true, flipHorizontal: true, roi: { x: 300, y: -50, width: 250, height: 250 }, trimMultiple: 4 }],
+    ['a thin strip: pooled 14 x 14, rows dropped at the bottom', 900, 40, { roi: { x: 0, y: 0, width: 900, height: 40 } }],
+  ])('%s: a pixel buffer, pooled while read, gives the input its tensor gives', (_name, W, H, opts) => {
+    const data = Uint8Array.from({ length: W * H * 4 }, (_, i) => (i * 7919 + (i >> 9) * 31) % 256);
+    const asBuffer = toImageTensor({ data, width: W, height: H });
+    const tensor = tf.tensor3d(Int32Array.from(data.filter((_, i) => i % 4 !== 3)), [H, W, 3], 'int32');
+    const before = tf.memory().numTensors;
+    const a = letterbox(asBuffer, PRE, { inputSize: 32, ...opts });
+    expect(tf.memory().numTensors).toBe(before + 1); // the input only: no full-size tensor of the image
+    const b = letterbox({ tensor, width: W, height: H, owned: false }, PRE, { inputSize: 32, ...opts });
+    expect(a.transform).toEqual(b.transform);
+    expect(a.input.shape).toEqual(b.input.shape);
+    const [va, vb] = [a.input.dataSync(), b.input.dataSync()];
+    expect(Math.max(...va.map((v, i) => Math.abs(v - vb[i]!)))).toBeLessThan(1e-5);
+    tf.dispose([a.input, b.input, tensor]);
+    releaseImage(asBuffer);
+  });
+
   it('padOutside: same input as letterboxing the roi of a padded canvas (scale 1, exact)', () => {
     const W = 20;
     const H = 14;

@@ -29,6 +29,12 @@ export interface ImageTensor {
   readonly owned: boolean;
   /** The region [x, x + w) x [y, y + h) as a new int32 tensor, when the image can give it without `tensor`. */
   crop?(x: number, y: number, w: number, h: number): tf.Tensor3D;
+  /**
+   * The region averaged over poolX x poolY blocks (blocks from its top-left corner; a remainder at
+   * the right and bottom is dropped, as tf.avgPool 'valid' does) as a new float32 tensor
+   * [floor(h / poolY), floor(w / poolX), 3], when the image can give it without `tensor`.
+   */
+  cropPooled?(x: number, y: number, w: number, h: number, poolX: number, poolY: number): tf.Tensor3D;
 }
 
 type AnyObj = Record<string, unknown>;
@@ -64,11 +70,21 @@ function fromBuffer(buf: PixelBuffer): ImageTensor {
   return new BufferImage(new Uint8Array(data), channels, w, h);
 }
 
-/** The region [x, x + w) x [y, y + h) of `bytes` (`stride` pixels a row, RGB or RGBA) as an int32 RGB tensor. */
-function rgbTensor(bytes: ArrayLike<number>, channels: 3 | 4, stride: number, x: number, y: number, w: number, h: number): tf.Tensor3D {
+/** Pixels held in JS: `bytes` (RGB or RGBA, `stride` pixels a row), the region asked for starting at (x, y). */
+interface Pixels {
+  bytes: ArrayLike<number>;
+  channels: 3 | 4;
+  stride: number;
+  x: number;
+  y: number;
+}
+
+/** The w x h region of `p` as an int32 RGB tensor. */
+function rgbTensor(p: Pixels, w: number, h: number): tf.Tensor3D {
+  const { bytes, channels: c, stride } = p;
   const rgb = new Int32Array(w * h * 3);
   for (let r = 0, o = 0; r < h; r++) {
-    for (let i = ((y + r) * stride + x) * channels, end = i + w * channels; i < end; i += channels, o += 3) {
+    for (let i = ((p.y + r) * stride + p.x) * c, end = i + w * c; i < end; i += c, o += 3) {
       rgb[o] = bytes[i]!;
       rgb[o + 1] = bytes[i + 1]!;
       rgb[o + 2] = bytes[i + 2]!;
@@ -78,10 +94,40 @@ function rgbTensor(bytes: ArrayLike<number>, channels: 3 | 4, stride: number, x:
 }
 
 /**
+ * The w x h region of `p` averaged over px x py blocks as a float32 RGB tensor: what tf.avgPool
+ * 'valid' makes of rgbTensor's, without a tensor of the whole region (a still photo's pass 1 pools a
+ * 1920 x 1080 frame 7 x 7 on its way to a 128-px input).
+ */
+function pooledTensor(p: Pixels, w: number, h: number, px: number, py: number): tf.Tensor3D {
+  const { bytes, channels: c, stride } = p;
+  const ow = Math.floor(w / px);
+  const oh = Math.floor(h / py);
+  const out = new Float32Array(ow * oh * 3);
+  const sums = new Float64Array(ow * 3);
+  const n = px * py;
+  for (let oy = 0; oy < oh; oy++) {
+    sums.fill(0);
+    for (let r = 0; r < py; r++) {
+      let i = ((p.y + oy * py + r) * stride + p.x) * c;
+      for (let ox = 0, o = 0; ox < ow; ox++, o += 3) {
+        for (let k = 0; k < px; k++, i += c) {
+          sums[o] += bytes[i]!;
+          sums[o + 1] += bytes[i + 1]!;
+          sums[o + 2] += bytes[i + 2]!;
+        }
+      }
+    }
+    for (let j = 0, o = oy * ow * 3; j < sums.length; j++) out[o + j] = sums[j]! / n;
+  }
+  return tf.tensor3d(out, [oh, ow, 3], 'float32');
+}
+
+/**
  * An image whose pixels the library holds outside TF.js, turned into the whole-image tensor only when
- * a pass needs the whole image. Crop passes read their region straight from those pixels: on wasm,
- * slicing a crop out of a big tensor copies the whole tensor out of the wasm heap first
- * (tfjs-backend-wasm's Slice), tens of ms for a 1280 x 720 frame, which is most of a tracked frame's time.
+ * a pass needs the whole image at full size. Passes read their region straight from those pixels
+ * (pooled, when the letterbox shrinks it 4x or more): on wasm, slicing a crop out of a big tensor
+ * copies the whole tensor out of the wasm heap first (tfjs-backend-wasm's Slice), tens of ms for a
+ * 1280 x 720 frame, which is most of a tracked frame's time.
  */
 abstract class HeldImage implements ImageTensor {
   readonly owned = true;
@@ -95,7 +141,16 @@ abstract class HeldImage implements ImageTensor {
     return this.whole;
   }
 
-  abstract crop(x: number, y: number, w: number, h: number): tf.Tensor3D;
+  /** The pixels of the region [x, x + w) x [y, y + h). */
+  protected abstract pixels(x: number, y: number, w: number, h: number): Pixels;
+
+  crop(x: number, y: number, w: number, h: number): tf.Tensor3D {
+    return rgbTensor(this.pixels(x, y, w, h), w, h);
+  }
+
+  cropPooled(x: number, y: number, w: number, h: number, poolX: number, poolY: number): tf.Tensor3D {
+    return pooledTensor(this.pixels(x, y, w, h), w, h, poolX, poolY);
+  }
 
   release(): void {
     this.whole?.dispose();
@@ -109,8 +164,8 @@ class BufferImage extends HeldImage {
     super(width, height);
   }
 
-  crop(x: number, y: number, w: number, h: number): tf.Tensor3D {
-    return rgbTensor(this.bytes, this.channels, this.width, x, y, w, h);
+  protected pixels(x: number, y: number): Pixels {
+    return { bytes: this.bytes, channels: this.channels, stride: this.width, x, y };
   }
 }
 
@@ -173,8 +228,8 @@ class CanvasImage extends HeldImage {
     }
   }
 
-  crop(x: number, y: number, w: number, h: number): tf.Tensor3D {
-    return rgbTensor(this.read(x, y, w, h), 4, w, 0, 0, w, h);
+  protected pixels(x: number, y: number, w: number, h: number): Pixels {
+    return { bytes: this.read(x, y, w, h), channels: 4, stride: w, x: 0, y: 0 };
   }
 
   override release(): void {

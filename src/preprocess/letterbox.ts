@@ -123,7 +123,8 @@ const triple = (v: number | number[]): [number, number, number] =>
 /**
  * Letterboxes an image tensor into the normalised network input [1, S, S, 3] ([1, inputHeight,
  * inputWidth, 3] with trimMultiple):
- * crop (ROI) -> mirror (flipHorizontal) -> anti-alias pool -> tf.image.resizeBilinear to twice the
+ * crop (ROI) -> mirror (flipHorizontal) -> anti-alias pool (while reading the crop, when the image
+ * holds its pixels in JS) -> tf.image.resizeBilinear to twice the
  * size (half-pixel centres) -> 2x2 average -> pad with padValue, centred -> (pixel - mean) / std.
  * Returns the input (caller disposes) and the transform that maps input pixels back to frame pixels.
  */
@@ -136,10 +137,19 @@ export function letterbox(image: ImageTensor, pre: PreprocessSpec, opts: Letterb
   // the crop in the unmirrored image
   const sx = plan.flipped ? image.width - (plan.cropX + cw) : plan.cropX;
   const input = tf.tidy(() => {
-    const x = cw === image.width && ch === image.height ? image.tensor : cropImage(image, sx, plan.cropY, cw, ch);
-    let x4 = tf.expandDims(tf.cast(x, 'float32'), 0) as tf.Tensor4D;
-    if (plan.flipped) x4 = tf.reverse(x4, 2);
-    if (poolX > 1 || poolY > 1) x4 = tf.avgPool(x4, [poolY, poolX], [poolY, poolX], 'valid');
+    let x4: tf.Tensor4D;
+    if ((poolX > 1 || poolY > 1) && image.cropPooled) {
+      // pooled while read (no full-size tensor); the mirrored crop's blocks start at its left, which is
+      // the unmirrored crop's right, so there the remainder is dropped on the left
+      const skip = plan.flipped ? cw % poolX : 0;
+      x4 = tf.expandDims(image.cropPooled(sx + skip, plan.cropY, cw - skip, ch, poolX, poolY), 0);
+      if (plan.flipped) x4 = tf.reverse(x4, 2);
+    } else {
+      const x = cw === image.width && ch === image.height ? image.tensor : cropImage(image, sx, plan.cropY, cw, ch);
+      x4 = tf.expandDims(tf.cast(x, 'float32'), 0);
+      if (plan.flipped) x4 = tf.reverse(x4, 2);
+      if (poolX > 1 || poolY > 1) x4 = tf.avgPool(x4, [poolY, poolX], [poolY, poolX], 'valid');
+    }
     // the network was trained on inputs resampled this way: sharper ones cost about 2 points of PCK
     x4 = tf.image.resizeBilinear(x4, [SUPERSAMPLE * nh, SUPERSAMPLE * nw], false, true);
     x4 = tf.avgPool(x4, SUPERSAMPLE, SUPERSAMPLE, 'valid');
