@@ -363,7 +363,7 @@ describe('inputs', () => {
       drawImage(source: Source, _x: number, _y: number, w: number, h: number): void {
         log.push(`draw ${w}x${h}`);
         this.pixels = Uint8ClampedArray.from(source.pixels);
-        this.tainted = source.tainted ?? false;
+        this.tainted ||= source.tainted ?? false; // as in browsers: a canvas once tainted stays so
       }
       getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } {
         if (this.tainted) throw Object.assign(new Error('The canvas has been tainted by cross-origin data.'), { name: 'SecurityError' });
@@ -435,6 +435,10 @@ describe('inputs', () => {
       const video = { pixels: rgba(0), tainted: true, readyState: 4, videoWidth: W, videoHeight: H };
       expect(codeOf(() => toImageTensor(video as never))).toBe('UNREADABLE_IMAGE');
       expect(() => toImageTensor(video as never)).toThrow(/cross-origin.*crossOrigin = "anonymous"/);
+      // the tainted canvas is not reused: the next frame from a readable source is read
+      const clean = toImageTensor({ pixels: rgba(3), readyState: 4, videoWidth: W, videoHeight: H } as never);
+      expect(Array.from(clean.tensor.dataSync())).toEqual(rgbOf(rgba(3)));
+      releaseImage(clean);
     });
   });
 

@@ -151,7 +151,7 @@ export class CanvasImage extends HeldImage {
     try {
       this.read(0, 0, 1, 1); // a tainted (cross-origin) source fails here, at the call, not in a later pass
     } catch (e) {
-      this.release();
+      this.ctx = undefined; // not back to the pool: a canvas once tainted stays unreadable, whatever is drawn on it
       throw e;
     }
   }

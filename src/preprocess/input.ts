@@ -120,11 +120,9 @@ function fromElement(source: CanvasImageSource, w: number, h: number): ImageTens
       return { tensor: tf.browser.fromPixels(source as HTMLCanvasElement, 3), width: w, height: h, owned: true };
     }
     const ctx = drawnCanvas(source, w, h);
-    try {
-      return { tensor: tf.browser.fromPixels(ctx.canvas as HTMLCanvasElement, 3), width: w, height: h, owned: true };
-    } finally {
-      putCanvas(ctx); // the upload is done: the canvas may be drawn on again
-    }
+    const tensor = tf.browser.fromPixels(ctx.canvas as HTMLCanvasElement, 3);
+    putCanvas(ctx); // uploaded: the canvas may be drawn on again (not after a throw: it may be tainted for good)
+    return { tensor, width: w, height: h, owned: true };
   } catch (e) {
     throw unreadable(e);
   }

@@ -1,0 +1,140 @@
+/**
+ * The library's browser inputs on a real page (not the demo): every kind of input gives the same pose
+ * on wasm (elements are drawn on the library's canvas and read back a region at a time; a pixel buffer
+ * is read from its bytes), and an image another origin serves without CORS, which no script may
+ * read, is UNREADABLE_IMAGE on wasm and WebGL, while the same image fetched with CORS then works (the
+ * canvas the first one tainted is not reused).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { build } from 'tsup';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { launch, LSPET, ROOT } from './helpers.js';
+import { PCK_PHOTO } from './thresholds.js';
+
+type Route = (p: string) => Buffer | string | undefined;
+
+/** A server on 127.0.0.1 (its own origin, a free port) answering `route`, with `headers` on every answer. */
+async function serve(route: Route, headers: (req: http.IncomingMessage) => Record<string, string>): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    const p = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const body = route(p);
+    if (body === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    const type = p.endsWith('.js') ? 'text/javascript' : p.endsWith('.wasm') ? 'application/wasm' : p.endsWith('.jpg') ? 'image/jpeg'
+      : p.endsWith('.json') ? 'application/json' : p === '/' ? 'text/html' : 'application/octet-stream';
+    res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store', ...headers(req) }).end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return server;
+}
+
+const urlOf = (s: http.Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+
+describe('library inputs in Chromium', () => {
+  let browser: Browser;
+  let page: Page;
+  let pageServer: http.Server;
+  let otherOrigin: http.Server;
+  const photo = fs.readFileSync(path.join(LSPET, 'images', PCK_PHOTO));
+
+  beforeAll(async () => {
+    const out = path.join(ROOT, '.cache', 'inputs-page');
+    await build({
+      config: false, entry: { page: path.join(ROOT, 'test', 'browser', 'inputs-page.ts') }, outDir: out, format: ['esm'],
+      platform: 'browser', target: 'es2020', noExternal: [/.*/], splitting: false, sourcemap: false, dts: false, clean: true, silent: true,
+    });
+    const wasmDir = path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+    const file = (dir: string, name: string) => (fs.existsSync(path.join(dir, name)) ? fs.readFileSync(path.join(dir, name)) : undefined);
+    pageServer = await serve((p) => {
+      if (p === '/') return '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>';
+      if (p === '/page.js') return fs.readFileSync(path.join(out, 'page.js'));
+      if (p === '/photo.jpg') return photo;
+      if (p.startsWith('/wasm/')) return file(wasmDir, path.basename(p));
+      if (p.startsWith('/model/')) return file(path.join(ROOT, 'models', 'cpm-lite'), path.basename(p));
+      return undefined;
+    }, () => ({}));
+    // another origin: the photo may be embedded anywhere, but read by scripts only through CORS
+    otherOrigin = await serve((p) => (p === '/photo.jpg' ? photo : undefined),
+      (req): Record<string, string> => (req.headers.origin ? { 'Access-Control-Allow-Origin': req.headers.origin } : {}));
+    browser = await launch([]);
+    page = await browser.newPage();
+    await page.goto(`${urlOf(pageServer)}/`);
+    await page.waitForFunction(() => window.cpm !== undefined && window.tf !== undefined);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    pageServer?.close();
+    otherOrigin?.close();
+  });
+
+  it('wasm: <img>, <canvas>, OffscreenCanvas, ImageBitmap, ImageData and RGBA bytes of a photo give the same pose', async () => {
+    const poses = await page.evaluate(async () => {
+      const est = await window.cpm.createEstimator({ backend: 'wasm', wasmPaths: '/wasm/', model: '/model/model.json' });
+      const img = new Image();
+      img.src = '/photo.jpg';
+      await img.decode();
+      img.width = 50; // shown at another size: the library reads its natural size
+      const w = img.naturalWidth;
+      const h = img.naturalHeight;
+      const canvas = Object.assign(document.createElement('canvas'), { width: w, height: h });
+      canvas.getContext('2d')!.drawImage(img, 0, 0);
+      const offscreen = new OffscreenCanvas(w, h);
+      offscreen.getContext('2d')!.drawImage(img, 0, 0);
+      const data = canvas.getContext('2d')!.getImageData(0, 0, w, h);
+      const inputs = { img, canvas, offscreen, bitmap: await createImageBitmap(img), imageData: data, bytes: { data: data.data, width: w, height: h } };
+      const before = window.tf.memory().numTensors;
+      const out: Record<string, Array<[number, number, number]>> = {};
+      for (const [name, input] of Object.entries(inputs)) {
+        const pose = await est.estimatePose(input as never);
+        out[name] = pose.keypoints.map((k) => [k.x, k.y, k.score]);
+      }
+      const leaked = window.tf.memory().numTensors - before;
+      est.dispose();
+      return { out, leaked, size: [w, h] };
+    });
+    expect(poses.leaked).toBe(0);
+    const reference = poses.out.bytes!;
+    expect(reference).toHaveLength(14);
+    for (const [name, kps] of Object.entries(poses.out)) {
+      const worst = Math.max(...kps.map((k, i) => Math.max(Math.abs(k[0] - reference[i]![0]), Math.abs(k[1] - reference[i]![1]))));
+      expect(worst, `${name} vs bytes`).toBeLessThan(1e-3);
+    }
+  });
+
+  for (const backend of ['wasm', 'webgl'] as const) {
+    it(`${backend}: another origin's photo without CORS is UNREADABLE_IMAGE; with crossOrigin = "anonymous" it works`, async () => {
+      const r = await page.evaluate(async ({ backend, src }) => {
+        const est = await window.cpm.createEstimator({ backend, wasmPaths: '/wasm/', model: '/model/model.json' });
+        const load = async (cors: boolean) => {
+          const img = new Image();
+          if (cors) img.crossOrigin = 'anonymous';
+          img.src = src;
+          await img.decode();
+          img.width = 120; // shown smaller: on WebGL the library draws it at its natural size on a canvas of its own first
+          return img;
+        };
+        const result: { code?: string; message?: string; keypoints?: number } = {};
+        try {
+          await est.estimatePose(await load(false));
+        } catch (e) {
+          result.code = window.cpm.isPoseError(e) ? e.code : `not a PoseError: ${String(e)}`;
+          result.message = (e as Error).message;
+        }
+        result.keypoints = (await est.estimatePose(await load(true))).keypoints.length;
+        est.dispose();
+        return result;
+      }, { backend, src: `${urlOf(otherOrigin)}/photo.jpg` });
+      expect(r.code, r.message).toBe('UNREADABLE_IMAGE');
+      expect(r.message).toMatch(/cross-origin.*Access-Control-Allow-Origin.*crossOrigin = "anonymous"/);
+      expect(r.keypoints).toBe(14);
+    });
+  }
+});
