@@ -137,7 +137,7 @@ export function isPixelBuffer(input: PoseInput): input is PixelBuffer {
 
 /**
  * Any supported input -> an HxWx3 tensor (int32 or float32, 0..255). Throws EMPTY_IMAGE,
- * VIDEO_NOT_READY or BAD_TENSOR. Detection is by shape (duck typing) so it also works in workers
+ * VIDEO_NOT_READY, UNREADABLE_IMAGE or BAD_TENSOR. Detection is by shape (duck typing) so it also works in workers
  * and in Node for buffers and tensors.
  */
 export function toImageTensor(input: PoseInput): ImageTensor {
