@@ -45,10 +45,6 @@ const TYPES: Record<string, string> = {
 export const PAGE = '<!doctype html><html><head><meta charset="utf-8"><title>cpm-pose benchmark</title></head>'
   + '<body><h1>cpm-pose benchmark</h1><pre id="log"></pre><script type="module" src="/page.js"></script></body></html>';
 
-async function bundlePage(root: string): Promise<string> {
-  return bundleBrowserPage(root, path.join(root, 'bench', 'browser', 'page.ts'), 'bench-browser');
-}
-
 /**
  * Bundles a benchmark page (and the library) into .cache/<name>/page.js. `librarySrc`: bundle the
  * library from another checkout's src/ (e.g. a worktree of an earlier commit) to compare with it.
@@ -119,7 +115,7 @@ export function fileIn(dir: string, name: string): Buffer | undefined {
 
 export async function runBrowserBench(o: BrowserBenchOptions): Promise<BrowserBenchResult> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found (apt-get install -y chromium)`);
-  const pageJs = await bundlePage(o.root);
+  const pageJs = await bundleBrowserPage(o.root, path.join(o.root, 'bench', 'browser', 'page.ts'), 'bench-browser');
   const wasmDir = path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
   const config: BrowserConfig = { ...o.config, images: o.images.map((f) => `/images/${f}`) };
   const server = await serve((p) => {

@@ -1,5 +1,5 @@
 /**
- * The browser page of `npm run bench:sizes -- --browser` (bundled and driven by bench/sizes-browser.ts):
+ * The browser page of `npm run bench:sizes:browser` (bundled and driven by bench/sizes-browser.ts):
  * the same frames as the Node run (validation photos filling the height of 16:9 frames of each long
  * side), as canvas elements, the way a page hands over a video or canvas. Still photos (estimatePose)
  * and tracked frames (PoseTracker), interleaved round by round; the result is left in

@@ -112,7 +112,12 @@ export type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingConte
 const idleCanvases: Context2D[] = [];
 const MAX_IDLE_CANVASES = 2;
 
-/** A canvas of the pool (or a new one) with the source drawn on it at w x h; give it back with putCanvas. */
+/**
+ * A canvas of the pool (or a new one) with the source drawn on it at w x h; give it back with putCanvas.
+ * Throws UNREADABLE_IMAGE for a source no script may read (cross-origin without CORS), at the call
+ * rather than in a later pass, and drops that canvas: once tainted it stays unreadable, whatever is
+ * drawn on it, so the pool holds readable canvases only.
+ */
 export function drawnCanvas(source: CanvasImageSource, w: number, h: number): Context2D {
   let ctx = idleCanvases.pop();
   if (!ctx) {
@@ -128,6 +133,11 @@ export function drawnCanvas(source: CanvasImageSource, w: number, h: number): Co
     ctx.clearRect(0, 0, w, h); // a transparent source must not show the previous frame
   }
   ctx.drawImage(source, 0, 0, w, h);
+  try {
+    ctx.getImageData(0, 0, 1, 1);
+  } catch (e) {
+    throw unreadable(e);
+  }
   return ctx;
 }
 
@@ -148,25 +158,11 @@ export class CanvasImage extends HeldImage {
   constructor(source: CanvasImageSource, width: number, height: number) {
     super(width, height);
     this.ctx = drawnCanvas(source, width, height);
-    try {
-      this.read(0, 0, 1, 1); // a tainted (cross-origin) source fails here, at the call, not in a later pass
-    } catch (e) {
-      this.ctx = undefined; // not back to the pool: a canvas once tainted stays unreadable, whatever is drawn on it
-      throw e;
-    }
-  }
-
-  private read(x: number, y: number, w: number, h: number): Uint8ClampedArray {
-    if (!this.ctx) throw new PoseError('DISPOSED', 'this image has been released');
-    try {
-      return this.ctx.getImageData(x, y, w, h).data;
-    } catch (e) {
-      throw unreadable(e);
-    }
   }
 
   protected pixels(x: number, y: number, w: number, h: number): Pixels {
-    return { bytes: this.read(x, y, w, h), channels: 4, stride: w, x: 0, y: 0 };
+    if (!this.ctx) throw new PoseError('DISPOSED', 'this image has been released');
+    return { bytes: this.ctx.getImageData(x, y, w, h).data, channels: 4, stride: w, x: 0, y: 0 };
   }
 
   override release(): void {

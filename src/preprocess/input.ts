@@ -73,7 +73,7 @@ function fromBuffer(buf: PixelBuffer): ImageTensor {
 
 /**
  * The region [x, x + w) x [y, y + h) of the image as a new tensor (int32 or float32, as the image):
- * read from the image's own pixels when it has them (a pixel buffer), else sliced out of its tensor as
+ * read from the pixels the image holds in JS when it has them (held-image.ts), else sliced out of its tensor as
  * a 2-D [height, width * 3] view (the same elements, and several times faster on wasm than a 3-D slice).
  */
 export function cropImage(image: ImageTensor, x: number, y: number, w: number, h: number): tf.Tensor3D {
@@ -121,7 +121,7 @@ function fromElement(source: CanvasImageSource, w: number, h: number): ImageTens
     }
     const ctx = drawnCanvas(source, w, h);
     const tensor = tf.browser.fromPixels(ctx.canvas as HTMLCanvasElement, 3);
-    putCanvas(ctx); // uploaded: the canvas may be drawn on again (not after a throw: it may be tainted for good)
+    putCanvas(ctx); // uploaded: the canvas may be drawn on again
     return { tensor, width: w, height: h, owned: true };
   } catch (e) {
     throw unreadable(e);

@@ -98,7 +98,7 @@ describe('library inputs in Chromium', () => {
       }
       const leaked = window.tf.memory().numTensors - before;
       est.dispose();
-      return { out, leaked, size: [w, h] };
+      return { out, leaked };
     });
     expect(poses.leaked).toBe(0);
     const reference = poses.out.bytes!;
