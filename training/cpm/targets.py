@@ -37,12 +37,20 @@ def make_targets(joints_px, stride, h, w, sigma):
     return dist, valid, background
 
 
-def stage_loss(maps, dist, valid, background, background_weight):
-    """Masked spatial cross-entropy (minus the target's entropy, so 0 = perfect) + background BCE."""
+def stage_loss(maps, dist, valid, background, background_weight, hard_joints=0):
+    """Masked spatial cross-entropy (minus the target's entropy, so 0 = perfect) + background BCE.
+
+    hard_joints > 0: online hard keypoint mining, only the hard_joints labelled joints of each sample
+    with the highest loss count (the easy ones, head and neck mostly, stop taking gradient)."""
     n, c, h, w = maps.shape
     logp = F.log_softmax(maps[:, :-1].flatten(2), dim=-1)
     ce = -(dist * logp).sum(-1) + (dist * dist.clamp_min(1e-12).log()).sum(-1)
-    joint_loss = (ce * valid).sum() / valid.sum().clamp_min(1)
+    if 0 < hard_joints < ce.shape[1]:
+        # the per-joint loss is a KL divergence (>= 0) and 0 where masked, so the top k are labelled joints first
+        hardest = (ce * valid).topk(hard_joints, dim=1).values
+        joint_loss = hardest.sum() / valid.sum(1).clamp(max=hard_joints).sum().clamp_min(1)
+    else:
+        joint_loss = (ce * valid).sum() / valid.sum().clamp_min(1)
     bg = F.binary_cross_entropy_with_logits(maps[:, -1:], background)
     return joint_loss + background_weight * bg
 
@@ -86,7 +94,7 @@ def pair_overlap(maps, grid_joints, pairs, min_separation):
 
 
 def cpm_loss(all_maps, joints_px, stride, sigma, background_weight, intermediate=True, teacher=None,
-             teacher_weight=0.0, flip_pairs=(), overlap_weight=0.0):
+             teacher_weight=0.0, flip_pairs=(), overlap_weight=0.0, hard_joints=0):
     """Sum of per-stage losses (intermediate supervision), or the last stage's only.
 
     teacher: (distributions, background) from teacher_beliefs; every stage's target becomes
@@ -96,6 +104,7 @@ def cpm_loss(all_maps, joints_px, stride, sigma, background_weight, intermediate
     (flip_pairs: the left/right joint index pairs; labels at least 4 sigma apart). Stage 1 sees only
     local evidence, which cannot tell a left knee from a right one: its two maps are meant to overlap
     (a first run that charged stage 1 too lost 4 points of validation PCK in two epochs).
+    hard_joints: see stage_loss (every supervised stage).
     """
     _, _, h, w = all_maps[-1].shape
     dist, valid, background = make_targets(joints_px, stride, h, w, sigma)
@@ -104,7 +113,7 @@ def cpm_loss(all_maps, joints_px, stride, sigma, background_weight, intermediate
         dist = (1 - teacher_weight) * dist + teacher_weight * t_dist * valid.unsqueeze(-1)
         background = (1 - teacher_weight) * background + teacher_weight * t_bg
     used = all_maps if intermediate else all_maps[-1:]
-    losses = [stage_loss(m, dist, valid, background, background_weight) for m in used]
+    losses = [stage_loss(m, dist, valid, background, background_weight, hard_joints) for m in used]
     if overlap_weight > 0:
         g = to_grid(joints_px, stride)
         first = len(all_maps) - len(used)  # index of used[0] among all stages

@@ -411,7 +411,8 @@ def main(argv=None):
             maps = model(x)
             loss, per_stage = cpm_loss(maps, j, model.stride, tcfg["sigma"], tcfg["background_weight"],
                                        tcfg["intermediate_supervision"], soft, distill["weight"] if soft is not None else 0.0,
-                                       data.spec.flip_pairs, tcfg.get("pair_overlap_weight", 0.0))
+                                       data.spec.flip_pairs, tcfg.get("pair_overlap_weight", 0.0),
+                                       tcfg.get("hard_joints", 0))
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()

@@ -117,6 +117,28 @@ def test_loss_ignores_unannotated_joints_and_prefers_the_truth():
     assert stage_loss(base, dist, valid, background, 0.0).item() > 1.0
 
 
+def test_hard_joint_mining_keeps_only_the_worst_labelled_joints():
+    # three labelled joints (one of them learnt perfectly) and one unlabelled, on two samples
+    joints = torch.tensor([[[18.0, 10.0, 1.0], [6.0, 6.0, 1.0], [26.0, 26.0, 1.0], [6.0, 26.0, 0.0]]] * 2)
+    dist, valid, background = make_targets(joints, 4, 8, 8, 1.0)
+    maps = torch.zeros(2, 5, 8, 8)
+    maps[:, 1] = dist[:, 1].view(2, 8, 8).clamp_min(1e-9).log()  # joint 1: perfect, loss 0
+    g = torch.Generator().manual_seed(3)
+    maps[:, 2] = torch.randn(2, 8, 8, generator=g) * 3  # joint 2: a wrong guess
+    maps[:, 3] = torch.randn(2, 8, 8, generator=g) * 9  # unlabelled: never counted
+    logp = torch.log_softmax(maps[:, :4].flatten(2), -1)
+    per_joint = -(dist * logp).sum(-1) + (dist * dist.clamp_min(1e-12).log()).sum(-1)  # (2, 4)
+    all_three = stage_loss(maps, dist, valid, background, 0.0).item()
+    assert all_three == pytest.approx(per_joint[:, :3].sum().item() / 6, abs=1e-5)
+    worst_two = stage_loss(maps, dist, valid, background, 0.0, hard_joints=2).item()
+    assert worst_two == pytest.approx(per_joint[:, [0, 2]].sum().item() / 4, abs=1e-5)
+    assert worst_two > all_three
+    worst_one = stage_loss(maps, dist, valid, background, 0.0, hard_joints=1).item()
+    assert worst_one == pytest.approx(per_joint[:, :3].max(1).values.mean().item(), abs=1e-5)
+    # k at least the number of joints: the plain mean
+    assert stage_loss(maps, dist, valid, background, 0.0, hard_joints=4).item() == pytest.approx(all_three, abs=1e-6)
+
+
 def test_intermediate_supervision_sums_stage_losses():
     joints = torch.tensor([[[18.0, 10.0, 1.0]]])
     maps = [torch.randn(1, 2, 8, 8), torch.randn(1, 2, 8, 8)]
