@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, type EstimateOptions, type PoseEstimator, type PoseResult } from '../src/index.js';
 import { PoseError } from '../src/errors.js';
 import { LSP_JOINTS } from '../src/weights/random.js';
@@ -15,6 +15,7 @@ import { numMapsOf } from '../src/weights/format.js';
 import { defaultTrimPadding } from '../src/options.js';
 import { createRandomModel } from '../src/weights/random.js';
 import { lspetImage, ROOT, syntheticImage, tempDir, tinyModel, TINY_CONFIG, writeTempModel } from './helpers.js';
+import { canvasStub, rgbaPixels } from './canvas-stub.js';
 import { loadModel } from '../src/weights/load.js';
 import { partnerOf } from '../bench/pck.js'; // left_x <-> right_x
 import fs from 'node:fs';
@@ -379,6 +380,30 @@ describe('estimatePose', () => {
     const pending = est.estimatePose(img);
     img.data.fill(0); // e.g. a decoder writing the next frame into the same buffer
     expect((await pending).keypoints).toEqual(want.keypoints);
+  });
+
+  describe('an element is read when the call is made, not when its turn in the queue comes', () => {
+    beforeAll(() => {
+      vi.stubGlobal('OffscreenCanvas', canvasStub.OffscreenCanvas);
+    });
+    afterAll(() => {
+      vi.unstubAllGlobals();
+    });
+    it('calls queued behind each other each get the video frame of their own call', async () => {
+      const frames = [syntheticImage(60, 40, 1), syntheticImage(60, 40, 2), syntheticImage(60, 40, 3)];
+      const want = [];
+      for (const f of frames) want.push((await est.estimatePose(f)).keypoints);
+      expect(want[1]).not.toEqual(want[0]); // the frames give different poses
+      const video: { pixels: Uint8ClampedArray; readyState: number; videoWidth: number; videoHeight: number } = { pixels: new Uint8ClampedArray(0), readyState: 4, videoWidth: 60, videoHeight: 40 };
+      const before = tf.memory().numTensors;
+      const pending = frames.map((f) => {
+        video.pixels = rgbaPixels(f); // the video shows the next frame
+        return est.estimatePose(video as never);
+      });
+      video.pixels = new Uint8ClampedArray(60 * 40 * 4); // and moves on while the calls wait
+      expect((await Promise.all(pending)).map((r) => r.keypoints)).toEqual(want);
+      expect(tf.memory().numTensors).toBe(before);
+    });
   });
 
   it('no tensor leak: tf.memory().numTensors unchanged after 200 calls', async () => {

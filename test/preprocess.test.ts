@@ -7,6 +7,7 @@ import { releaseImage, toImageTensor } from '../src/preprocess/input.js';
 import { letterbox, planLetterbox } from '../src/preprocess/letterbox.js';
 import { frameToImage, frameToInput, inputToFrame } from '../src/preprocess/transform.js';
 import type { PreprocessSpec } from '../src/weights/format.js';
+import { canvasStub } from './canvas-stub.js';
 import { ROOT } from './helpers.js';
 
 beforeAll(async () => {
@@ -351,43 +352,13 @@ describe('inputs', () => {
   });
 
   describe('elements on a CPU-side backend: drawn on a canvas at the call, only the regions a pass needs read back', () => {
-    // Node has no DOM: a stand-in OffscreenCanvas whose drawImage copies the source's RGBA pixels and
-    // whose getImageData returns a region of them (or throws as a tainted canvas does)
-    interface Source { pixels: Uint8ClampedArray; tainted?: boolean }
-    const log: string[] = [];
-    class StubContext {
-      private pixels = new Uint8ClampedArray(0);
-      private tainted = false;
-      constructor(readonly canvas: StubCanvas, readonly options: unknown) {}
-      clearRect(): void { this.pixels = new Uint8ClampedArray(0); }
-      drawImage(source: Source, _x: number, _y: number, w: number, h: number): void {
-        log.push(`draw ${w}x${h}`);
-        this.pixels = Uint8ClampedArray.from(source.pixels);
-        this.tainted ||= source.tainted ?? false; // as in browsers: a canvas once tainted stays so
-      }
-      getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } {
-        if (this.tainted) throw Object.assign(new Error('The canvas has been tainted by cross-origin data.'), { name: 'SecurityError' });
-        log.push(`read ${x},${y} ${w}x${h}`);
-        const out = new Uint8ClampedArray(w * h * 4);
-        for (let r = 0; r < h; r++) out.set(this.pixels.subarray(((y + r) * this.canvas.width + x) * 4, ((y + r) * this.canvas.width + x + w) * 4), r * w * 4);
-        return { data: out };
-      }
-    }
-    const contexts: StubContext[] = [];
-    class StubCanvas {
-      private context: StubContext | undefined;
-      constructor(public width: number, public height: number) {}
-      getContext(_type: string, options: unknown): StubContext {
-        if (!this.context) contexts.push((this.context = new StubContext(this, options)));
-        return this.context;
-      }
-    }
     const [W, H] = [3, 2];
     const rgba = (seed: number) => Uint8ClampedArray.from({ length: W * H * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 29 + seed) % 256));
     const rgbOf = (p: Uint8ClampedArray) => Array.from(p).filter((_, i) => i % 4 !== 3);
 
+    const { log, contexts } = canvasStub;
     beforeAll(() => {
-      vi.stubGlobal('OffscreenCanvas', StubCanvas);
+      vi.stubGlobal('OffscreenCanvas', canvasStub.OffscreenCanvas);
     });
     afterEach(() => {
       log.length = 0;

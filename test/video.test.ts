@@ -6,10 +6,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEstimator, PoseTracker, type Keypoint, type PoseEstimator, type TrackedPose } from '../src/index.js';
 import { estimateOnCrop } from '../src/estimator/estimator.js';
 import { loadModel } from '../src/weights/load.js';
+import { canvasStub, rgbaPixels } from './canvas-stub.js';
 import { lspetImage, ROOT } from './helpers.js';
 import { partnerOf } from '../bench/pck.js'; // left_x <-> right_x
 import { ffmpegFrames, Pck, panZoomSequence, renderFrame, type Rgba, type SeqFrame, type Truth } from './video-helpers.js';
@@ -275,6 +276,29 @@ describe('PoseTracker', () => {
     console.log(`[video] budget ${budgetMs.toFixed(1)} ms (80% of a ${T}-stage tracked frame): stages ${mid.map((r) => r.stage).join(' ')}, median ${midMs.toFixed(1)} ms`);
     expect(mid.every((r) => r.stage >= 1 && r.stage <= T)).toBe(true);
     expect(midMs).toBeLessThanOrEqual(1.25 * budgetMs);
+  });
+
+  it('a video\'s frame is read when estimate() is called: unawaited calls give what awaited ones give, re-detections included', async () => {
+    const frames = panZoomSequence(8501, 12, 320, 240, { ox: 20, oy: 10, s: 0.8 }, { ox: 80, oy: 30, s: 0.9 }, new Set([6, 7]));
+    const want = await run(new PoseTracker(est, { smoothing: false }), frames);
+    expect(want.some((r) => r.redetected)).toBe(true); // the person's return is found by a second call on the same frame
+    vi.stubGlobal('OffscreenCanvas', canvasStub.OffscreenCanvas);
+    try {
+      const tr = new PoseTracker(est, { smoothing: false });
+      const video: { pixels: Uint8ClampedArray; readyState: number; videoWidth: number; videoHeight: number } = { pixels: new Uint8ClampedArray(0), readyState: 4, videoWidth: 320, videoHeight: 240 };
+      const before = tf.memory().numTensors;
+      const pending = frames.map((f) => {
+        video.pixels = rgbaPixels(f.image); // the video shows the next frame
+        return tr.estimate(video as never, f.timestamp);
+      });
+      video.pixels = new Uint8ClampedArray(320 * 240 * 4); // and moves on while the frames wait their turn
+      const got = await Promise.all(pending);
+      const view = (r: TrackedPose) => ({ keypoints: r.keypoints, framing: r.framing, redetected: r.redetected, lost: r.lost });
+      expect(got.map(view)).toEqual(want.map(view));
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('reset(), call order, timestamps and no tensor leak', async () => {

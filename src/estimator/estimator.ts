@@ -10,7 +10,7 @@ import {
   DEFAULT_ESTIMATE_OPTIONS, modelLimits, trimsPass, validateEstimateOptions, validateEstimatorOptions,
   type EstimateOptions, type EstimatorOptions, type ModelLimits, type ResolvedEstimateOptions,
 } from '../options.js';
-import { isPixelBuffer, releaseImage, toImageTensor, type ImageTensor, type PoseInput } from '../preprocess/input.js';
+import { isPixelBuffer, releaseImage, toImageTensor, uploadsElements, type ImageTensor, type PoseInput } from '../preprocess/input.js';
 import { letterbox, roundRoi, type Roi } from '../preprocess/letterbox.js';
 import { inputToFrame } from '../preprocess/transform.js';
 import { decodeModelWeights, detectorWeights } from '../weights/decode.js';
@@ -94,7 +94,8 @@ class Estimator implements PoseEstimator {
     return this._disposed;
   }
 
-  estimatePose(input: PoseInput, options?: EstimateOptions): Promise<PoseResult> {
+  /** PoseEstimator's; the video tracker passes the Frame it holds (estimateOnFrame) */
+  estimatePose(input: PoseInput | Frame, options?: EstimateOptions): Promise<PoseResult> {
     return this.queued(input, options, undefined);
   }
 
@@ -103,8 +104,20 @@ class Estimator implements PoseEstimator {
    * past the image is padding), like the second pass of two-pass inference. `options.roi` and
    * `options.cropPass` do not apply.
    */
-  estimateOnCrop(input: PoseInput, crop: CropSpec, options?: EstimateOptions): Promise<PoseResult> {
+  estimateOnCrop(input: PoseInput | Frame, crop: CropSpec, options?: EstimateOptions): Promise<PoseResult> {
     return this.queued(input, options, crop);
+  }
+
+  /**
+   * The input as a Frame, its pixels read now when they can be: calls wait their turn in a queue, and by
+   * then a video has moved on (or a caller has reused its pixel buffer). An upload to a GPU backend needs
+   * that backend active, so there, while another estimator's backend is, the frame is read when the call
+   * runs. A tensor is the caller's and is used when the call runs.
+   */
+  frameOf(input: PoseInput): Frame {
+    const now = !(input instanceof tf.Tensor)
+      && (isPixelBuffer(input) || !uploadsElements(this.backend) || tf.getBackend() === this.backend);
+    return new Frame(input, now ? toImageTensor(input, this.backend) : undefined);
   }
 
   /** Internal: the graph's config and number of maps, and pass 1's network's config. */
@@ -112,14 +125,15 @@ class Estimator implements PoseEstimator {
     return { config: this.graph.config, numMaps: this.graph.numMaps, detectConfig: this.detectGraph.config };
   }
 
-  private queued(input: PoseInput, options: EstimateOptions | undefined, crop: CropSpec | undefined): Promise<PoseResult> {
+  /** A Frame given by the caller (the video tracker) stays the caller's to release; one made here is released after the call. */
+  private queued(input: PoseInput | Frame, options: EstimateOptions | undefined, crop: CropSpec | undefined): Promise<PoseResult> {
     if (this._disposed) return Promise.reject(disposedError());
     let opts: ResolvedEstimateOptions;
-    let source: Source;
+    let frame: Frame;
+    const given = input instanceof Frame;
     try {
       opts = validateEstimateOptions(options, this.limits);
-      // a pixel buffer is copied now (no tensor yet), so the caller may reuse it once this returns
-      source = isPixelBuffer(input) ? { input, image: toImageTensor(input) } : { input };
+      frame = given ? input : this.frameOf(input);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -127,8 +141,9 @@ class Estimator implements PoseEstimator {
     return enqueue(async () => {
       try {
         if (this._disposed) throw disposedError();
-        return await this.run(source, opts, crop);
+        return await this.run(frame, opts, crop);
       } finally {
+        if (!given) frame.release();
         this.pending--;
         if (this._disposed && this.pending === 0) this.free();
       }
@@ -173,37 +188,32 @@ class Estimator implements PoseEstimator {
     if (this.detectGraph !== this.graph) this.detectGraph.dispose();
   }
 
-  private async run(source: Source, opts: ResolvedEstimateOptions, givenCrop?: CropSpec): Promise<PoseResult> {
-    // a snapshot holds no tensor until a pass makes one, so nothing is lost if the backend throws here
+  private async run(frame: Frame, opts: ResolvedEstimateOptions, givenCrop?: CropSpec): Promise<PoseResult> {
     await ensureBackend(this.backend);
-    const image = source.image ?? toImageTensor(source.input);
-    try {
-      if (givenCrop) {
-        const c = typeof givenCrop === 'function' ? givenCrop(image.width, image.height) : givenCrop;
-        return await this.pass(image, opts, 'crop', c, opts.returnBeliefMaps);
-      }
-      if (opts.roi) return await this.pass(image, opts, 'roi', opts.roi, opts.returnBeliefMaps);
-      if (!opts.cropPass) return await this.pass(image, opts, 'image', undefined, opts.returnBeliefMaps);
-      // pass 1 only frames the person (with the model's pass-1 network if it has one): no test-time flip there
-      const detect = { ...opts, stages: Math.min(opts.detectStages, opts.stages, this.detectGraph.stages), flipTest: false };
-      const first = await this.pass(image, detect, 'image', undefined, false, opts.detectSize, this.detectGraph);
-      let crop = personCrop(first.keypoints, image.width, image.height, this.files.json.refine);
-      // refinePasses > 1: re-frame around each crop pass's keypoints, which frame the person better
-      for (let p = 1; p < opts.refinePasses; p++) {
-        const mid = await this.pass(image, { ...opts, flipTest: false }, 'crop', crop, false);
-        crop = personCrop(mid.keypoints, image.width, image.height, this.files.json.refine);
-      }
-      const result = await this.pass(image, opts, 'crop', crop, opts.returnBeliefMaps);
-      // the person came out small in the crop (pass 1's box spread past them): once more, framed tighter
-      const below = this.files.json.refine.reframeBelow;
-      if (opts.reframe && below > 0) {
-        const tighter = personCrop(result.keypoints, image.width, image.height, this.files.json.refine);
-        if (tighter.width < below * crop.width) return await this.pass(image, opts, 'crop', tighter, opts.returnBeliefMaps);
-      }
-      return result;
-    } finally {
-      releaseImage(image);
+    const image = frame.read(this.backend);
+    if (givenCrop) {
+      const c = typeof givenCrop === 'function' ? givenCrop(image.width, image.height) : givenCrop;
+      return await this.pass(image, opts, 'crop', c, opts.returnBeliefMaps);
     }
+    if (opts.roi) return await this.pass(image, opts, 'roi', opts.roi, opts.returnBeliefMaps);
+    if (!opts.cropPass) return await this.pass(image, opts, 'image', undefined, opts.returnBeliefMaps);
+    // pass 1 only frames the person (with the model's pass-1 network if it has one): no test-time flip there
+    const detect = { ...opts, stages: Math.min(opts.detectStages, opts.stages, this.detectGraph.stages), flipTest: false };
+    const first = await this.pass(image, detect, 'image', undefined, false, opts.detectSize, this.detectGraph);
+    let crop = personCrop(first.keypoints, image.width, image.height, this.files.json.refine);
+    // refinePasses > 1: re-frame around each crop pass's keypoints, which frame the person better
+    for (let p = 1; p < opts.refinePasses; p++) {
+      const mid = await this.pass(image, { ...opts, flipTest: false }, 'crop', crop, false);
+      crop = personCrop(mid.keypoints, image.width, image.height, this.files.json.refine);
+    }
+    const result = await this.pass(image, opts, 'crop', crop, opts.returnBeliefMaps);
+    // the person came out small in the crop (pass 1's box spread past them): once more, framed tighter
+    const below = this.files.json.refine.reframeBelow;
+    if (opts.reframe && below > 0) {
+      const tighter = personCrop(result.keypoints, image.width, image.height, this.files.json.refine);
+      if (tighter.width < below * crop.width) return await this.pass(image, opts, 'crop', tighter, opts.returnBeliefMaps);
+    }
+    return result;
   }
 
   /**
@@ -301,11 +311,19 @@ class Estimator implements PoseEstimator {
  * Internal (the video tracker): one pass of `estimator` on a person crop of `input` (frame pixels,
  * padded where it extends past the image). The estimator must come from createEstimator.
  */
-export function estimateOnCrop(estimator: PoseEstimator, input: PoseInput, crop: CropSpec, options?: EstimateOptions): Promise<PoseResult> {
+export function estimateOnCrop(estimator: PoseEstimator, input: PoseInput | Frame, crop: CropSpec, options?: EstimateOptions): Promise<PoseResult> {
   if (!(estimator instanceof Estimator)) {
     return Promise.reject(new PoseError('INVALID_OPTION', 'the estimator must be one made by createEstimator()'));
   }
   return estimator.estimateOnCrop(input, crop, options);
+}
+
+/** Internal (the video tracker): estimatePose on the frame it holds (holdFrame). */
+export function estimateOnFrame(estimator: PoseEstimator, frame: Frame, options?: EstimateOptions): Promise<PoseResult> {
+  if (!(estimator instanceof Estimator)) {
+    return Promise.reject(new PoseError('INVALID_OPTION', 'the estimator must be one made by createEstimator()'));
+  }
+  return estimator.estimatePose(frame, options);
 }
 
 /** Internal (the video tracker's stage budget): the graph configs and map count of an estimator from createEstimator. */
@@ -314,10 +332,33 @@ export function graphConfigOf(estimator: PoseEstimator): { config: CpmConfig; nu
   return estimator.graphConfig();
 }
 
-/** A call's input, and for a pixel buffer the snapshot taken when the call was made. */
-interface Source {
-  input: PoseInput;
-  image?: ImageTensor;
+/**
+ * Internal: a call's input and, once read, its pixels (an ImageTensor). Made at the call (Estimator.frameOf);
+ * the video tracker holds one per video frame for all that frame's calls (holdFrame).
+ */
+export class Frame {
+  private image: ImageTensor | undefined;
+
+  constructor(readonly input: PoseInput, image?: ImageTensor) {
+    this.image = image;
+  }
+
+  /** The pixels, read now if they were not at the call. */
+  read(backend: string): ImageTensor {
+    this.image ??= toImageTensor(this.input, backend);
+    return this.image;
+  }
+
+  release(): void {
+    if (this.image) releaseImage(this.image);
+    this.image = undefined;
+  }
+}
+
+/** Internal (the video tracker): `input` read now for all the calls of one video frame; the caller releases it. */
+export function holdFrame(estimator: PoseEstimator, input: PoseInput): Frame {
+  if (!(estimator instanceof Estimator)) throw new PoseError('INVALID_OPTION', 'the estimator must be one made by createEstimator()');
+  return estimator.frameOf(input);
 }
 
 function disposedError(): PoseError {

@@ -146,8 +146,8 @@ export function putCanvas(ctx: Context2D): void {
 }
 
 /**
- * An element's frame as an image on a CPU-side backend: drawn onto a canvas of its own when the call's
- * passes start (a snapshot: a video may move on during the passes), each pass reading back only the region
+ * An element's frame as an image on a CPU-side backend: drawn onto a canvas of its own when the call is
+ * made (a snapshot: a video moves on while the call waits and runs), each pass reading back only the region
  * it needs. Reading back a whole 1280 x 720 frame (getImageData) costs ~15-25 ms in Chromium here,
  * a tracked frame's 360-px region 1-3 ms; drawing it is cheap. The canvas returns to a small pool on
  * release, since making a new one costs about as much as reading a whole frame.

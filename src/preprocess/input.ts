@@ -105,14 +105,19 @@ function fromTensor(t: tf.Tensor): ImageTensor {
 /** Backends that upload an element's pixels to the GPU themselves (tf.browser.fromPixels has a kernel there). */
 const GPU_BACKENDS = new Set(['webgl', 'webgpu']);
 
+/** Whether reading an element for `backend` makes a tensor (an upload, on that backend while it is the active one). */
+export function uploadsElements(backend: string): boolean {
+  return GPU_BACKENDS.has(backend);
+}
+
 /**
  * An element, canvas or bitmap as an image of w x h pixels. On the GPU backends, tf.browser.fromPixels
  * uploads it as a texture. Elsewhere (wasm, cpu) fromPixels would read the whole frame back through a
  * 2-D canvas into a whole-frame tensor, and on wasm every crop of that tensor copies all of it out of
  * the heap; a CanvasImage reads the same bytes, only the regions the passes need.
  */
-function fromElement(source: CanvasImageSource, w: number, h: number): ImageTensor {
-  if (!GPU_BACKENDS.has(tf.getBackend())) return new CanvasImage(source, w, h);
+function fromElement(source: CanvasImageSource, w: number, h: number, backend: string): ImageTensor {
+  if (!GPU_BACKENDS.has(backend)) return new CanvasImage(source, w, h);
   try {
     // fromPixels reads an <img> at its layout size (width/height): upload it drawn at its natural size
     const img = source as HTMLImageElement;
@@ -136,11 +141,11 @@ export function isPixelBuffer(input: PoseInput): input is PixelBuffer {
 }
 
 /**
- * Any supported input -> an HxWx3 tensor (int32 or float32, 0..255). Throws EMPTY_IMAGE,
- * VIDEO_NOT_READY, UNREADABLE_IMAGE or BAD_TENSOR. Detection is by shape (duck typing) so it also works in workers
- * and in Node for buffers and tensors.
+ * Any supported input -> an HxWx3 tensor (int32 or float32, 0..255), read the way `backend` (default:
+ * the active one) needs it. Throws EMPTY_IMAGE, VIDEO_NOT_READY, UNREADABLE_IMAGE or BAD_TENSOR.
+ * Detection is by shape (duck typing) so it also works in workers and in Node for buffers and tensors.
  */
-export function toImageTensor(input: PoseInput): ImageTensor {
+export function toImageTensor(input: PoseInput, backend: string = tf.getBackend()): ImageTensor {
   if (input instanceof tf.Tensor) return fromTensor(input);
   if (input === null || typeof input !== 'object') {
     throw new PoseError('BAD_TENSOR', `expected an image, video, canvas, ImageBitmap, ImageData, tf.Tensor3D or {data, width, height}, got ${input === null ? 'null' : typeof input}`);
@@ -151,21 +156,21 @@ export function toImageTensor(input: PoseInput): ImageTensor {
       throw new PoseError('VIDEO_NOT_READY', `the video has no current frame yet (readyState ${o.readyState} < 2): wait for 'loadeddata'`);
     }
     const [w, h] = checkSize('video', o.videoWidth, o.videoHeight);
-    return fromElement(input as HTMLVideoElement, w, h);
+    return fromElement(input as HTMLVideoElement, w, h, backend);
   }
   if ('naturalWidth' in o && 'complete' in o) {
     if (!o.complete) throw empty('image element (not loaded yet)', o.naturalWidth, o.naturalHeight);
     const [w, h] = checkSize('image element', o.naturalWidth, o.naturalHeight);
-    return fromElement(input as HTMLImageElement, w, h);
+    return fromElement(input as HTMLImageElement, w, h, backend);
   }
   if (typeof o.getContext === 'function') {
     const [w, h] = checkSize('canvas', o.width, o.height);
-    return fromElement(input as HTMLCanvasElement, w, h);
+    return fromElement(input as HTMLCanvasElement, w, h, backend);
   }
   if (isPixelBuffer(input)) return fromBuffer(input);
   if (typeof o.close === 'function' && 'width' in o && 'height' in o) {
     const [w, h] = checkSize('ImageBitmap', o.width, o.height);
-    return fromElement(input as ImageBitmap, w, h);
+    return fromElement(input as ImageBitmap, w, h, backend);
   }
   throw new PoseError('BAD_TENSOR', `unsupported input ${(o.constructor as { name?: string } | undefined)?.name ?? 'object'}: expected an image, video, canvas, ImageBitmap, ImageData, tf.Tensor3D or {data, width, height}`);
 }

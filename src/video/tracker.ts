@@ -1,6 +1,6 @@
 import type { Keypoint } from '../decode/decode.js';
 import { personCrop } from '../estimator/crop.js';
-import { estimateOnCrop, graphConfigOf } from '../estimator/estimator.js';
+import { estimateOnCrop, estimateOnFrame, graphConfigOf, holdFrame, type Frame } from '../estimator/estimator.js';
 import type { BeliefMaps, PoseEstimator, PoseResult } from '../estimator/types.js';
 import { DEFAULT_ESTIMATE_OPTIONS, modelLimits, trimsPass, validateTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from '../options.js';
 import type { PoseInput } from '../preprocess/input.js';
@@ -96,7 +96,14 @@ export class PoseTracker {
     if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) {
       return Promise.reject(new TypeError(`timestamp must be a finite number of milliseconds, got ${String(timestamp)}`));
     }
-    const run = this.chain.then(() => this.step(frame, timestamp));
+    // read now, not when the frames before it are done: by then a video shows a later frame than `timestamp`
+    let held: Frame;
+    try {
+      held = holdFrame(this.estimator, frame);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const run = this.chain.then(() => this.step(held, timestamp)).finally(() => held.release());
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -167,13 +174,14 @@ export class PoseTracker {
     return (p.inputWidth * p.inputHeight) / (m.inputSize * m.inputSize);
   }
 
-  private async step(frame: PoseInput, timestamp: number): Promise<TrackedPose> {
+  /** `frame`: read once for the tracked pass and a re-detection after it alike */
+  private async step(frame: Frame, timestamp: number): Promise<TrackedPose> {
     const o = this.options;
     const gen = this.generation;
     const t0 = now();
     const common = { flipHorizontal: o.flipHorizontal, returnBeliefMaps: o.returnBeliefMaps, trimPadding: o.trimPadding };
     const detect = () => this.timed(this.detectMacs, (stages) =>
-      this.estimator.estimatePose(frame, { ...common, stages, cropPass: o.cropPass, detectSize: o.detectSize }));
+      estimateOnFrame(this.estimator, frame, { ...common, stages, cropPass: o.cropPass, detectSize: o.detectSize }));
 
     let result: PoseResult;
     let framing: TrackFraming;
