@@ -3,7 +3,8 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PoseError } from '../src/errors.js';
-import { releaseImage, toImageTensor } from '../src/preprocess/input.js';
+import { selectBackend } from '../src/backend/backend.js';
+import { cropImage, releaseImage, toImageTensor } from '../src/preprocess/input.js';
 import { letterbox, planLetterbox } from '../src/preprocess/letterbox.js';
 import { frameToImage, frameToInput, inputToFrame } from '../src/preprocess/transform.js';
 import type { PreprocessSpec } from '../src/weights/format.js';
@@ -411,6 +412,36 @@ describe('inputs', () => {
       expect(Array.from(clean.tensor.dataSync())).toEqual(rgbOf(rgba(3)));
       releaseImage(clean);
     });
+  });
+
+  it.each([
+    ['int32', 13, 9, [[2, 1, 4, 3], [0, 0, 13, 9], [12, 8, 1, 1], [0, 4, 13, 1], [5, 0, 1, 9]]],
+    ['float32', 13, 9, [[2, 1, 4, 3], [12, 0, 1, 9], [3, 3, 7, 6]]],
+    ['int32', 1, 6, [[0, 2, 1, 3], [0, 0, 1, 6]]],
+    ['int32', 7, 1, [[2, 0, 4, 1]]],
+    ['int32', 1031, 517, [[0, 0, 1031, 517], [1000, 500, 31, 17], [333, 111, 400, 300]]],
+  ] as const)('wasm: a %s %i x %i tensor\'s crops (cropAndResize, not Slice) hold its slices\' values (int32: exactly)', async (dtype, W, H, crops) => {
+    await selectBackend({ backend: 'wasm' });
+    try {
+      const values = Float32Array.from({ length: W * H * 3 }, (_, i) => ((i * 7919) % 256) + (dtype === 'float32' ? ((i * 13) % 7) / 7 : 0));
+      const tensor = tf.tensor3d(values, [H, W, 3], dtype);
+      const image = toImageTensor(tensor);
+      const before = tf.memory().numTensors;
+      for (const [x, y, w, h] of crops) {
+        const crop = cropImage(image, x, y, w, h);
+        const sliced = tf.slice(tensor, [y, x, 0], [h, w, 3]);
+        expect(crop.shape).toEqual([h, w, 3]);
+        const [got, want] = [crop.dataSync(), sliced.dataSync()];
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+        expect(worst).toBeLessThanOrEqual(dtype === 'int32' ? 0 : 0.05);
+        tf.dispose([crop, sliced]);
+      }
+      expect(tf.memory().numTensors).toBe(before);
+      tensor.dispose();
+    } finally {
+      await tf.setBackend('cpu');
+    }
   });
 
   it('tensors are used as they are (not owned)', () => {
