@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, type EstimateOptions, type PoseEstimator, type PoseResult } from '../src/index.js';
+import { createEstimator, DEFAULT_ESTIMATE_OPTIONS, PoseTracker, type EstimateOptions, type PoseEstimator, type PoseResult } from '../src/index.js';
 import { PoseError } from '../src/errors.js';
 import { LSP_JOINTS } from '../src/weights/random.js';
 import { writeModelFiles } from '../src/weights/save.js';
@@ -516,6 +516,12 @@ describe('errors', () => {
     expect(await codeOf(est.estimatePose(bool as tf.Tensor3D))).toBe('BAD_TENSOR');
     expect(await codeOf(est.estimatePose({ readyState: 1, videoWidth: 320, videoHeight: 240 } as never))).toBe('VIDEO_NOT_READY');
     tf.dispose([empty, rank2, gray, bool]);
+  });
+
+  it('INVALID_OPTION when the internal (video) functions get an estimator not made by createEstimator', async () => {
+    const other = { ...est, estimatePose: est.estimatePose.bind(est) } as PoseEstimator; // another PoseEstimator
+    await expect(estimateOnCrop(other, syntheticImage(20, 20), { x: 0, y: 0, width: 10, height: 10 })).rejects.toThrow(/made by createEstimator\(\)/);
+    expect(() => new PoseTracker(other)).toThrow(/made by createEstimator\(\)/);
   });
 
   it('INVALID_OPTION for bad per-call options, with explicit messages', async () => {

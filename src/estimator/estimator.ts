@@ -312,24 +312,31 @@ class Estimator implements PoseEstimator {
  * padded where it extends past the image). The estimator must come from createEstimator.
  */
 export function estimateOnCrop(estimator: PoseEstimator, input: PoseInput | Frame, crop: CropSpec, options?: EstimateOptions): Promise<PoseResult> {
-  if (!(estimator instanceof Estimator)) {
-    return Promise.reject(new PoseError('INVALID_OPTION', 'the estimator must be one made by createEstimator()'));
+  try {
+    return ours(estimator).estimateOnCrop(input, crop, options);
+  } catch (e) {
+    return Promise.reject(e);
   }
-  return estimator.estimateOnCrop(input, crop, options);
 }
 
 /** Internal (the video tracker): estimatePose on the frame it holds (holdFrame). */
 export function estimateOnFrame(estimator: PoseEstimator, frame: Frame, options?: EstimateOptions): Promise<PoseResult> {
-  if (!(estimator instanceof Estimator)) {
-    return Promise.reject(new PoseError('INVALID_OPTION', 'the estimator must be one made by createEstimator()'));
+  try {
+    return ours(estimator).estimatePose(frame, options);
+  } catch (e) {
+    return Promise.reject(e);
   }
-  return estimator.estimatePose(frame, options);
 }
 
 /** Internal (the video tracker's stage budget): the graph configs and map count of an estimator from createEstimator. */
 export function graphConfigOf(estimator: PoseEstimator): { config: CpmConfig; numMaps: number; detectConfig: CpmConfig } {
+  return ours(estimator).graphConfig();
+}
+
+/** The internal functions need an estimator made by createEstimator (not another PoseEstimator implementation). */
+function ours(estimator: PoseEstimator): Estimator {
   if (!(estimator instanceof Estimator)) throw new PoseError('INVALID_OPTION', 'the estimator must be one made by createEstimator()');
-  return estimator.graphConfig();
+  return estimator;
 }
 
 /**
@@ -357,8 +364,7 @@ export class Frame {
 
 /** Internal (the video tracker): `input` read now for all the calls of one video frame; the caller releases it. */
 export function holdFrame(estimator: PoseEstimator, input: PoseInput): Frame {
-  if (!(estimator instanceof Estimator)) throw new PoseError('INVALID_OPTION', 'the estimator must be one made by createEstimator()');
-  return estimator.frameOf(input);
+  return ours(estimator).frameOf(input);
 }
 
 function disposedError(): PoseError {

@@ -72,11 +72,12 @@ export class PoseTracker {
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(estimator: PoseEstimator, options: TrackerOptions = {}) {
+    // also checks that the estimator is one made by createEstimator (the tracker runs its internal passes)
+    const { config, numMaps, detectConfig } = graphConfigOf(estimator);
     this.estimator = estimator;
     this.options = Object.freeze(validateTrackerOptions(options, modelLimits(estimator.model)));
     this.smoother = this.options.smoothing ? new KeypointSmoother(this.options.smoothing) : undefined;
     if (this.options.budgetMs !== undefined) {
-      const { config, numMaps, detectConfig } = graphConfigOf(estimator);
       this.trackMacs = cumulativeStageMacs(config, numMaps);
       // a detection: pass 1 (estimatePose's default detectStages, at detectSize, on the pass-1 network), then the crop
       this.detectMacs = this.options.cropPass
