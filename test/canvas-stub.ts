@@ -42,6 +42,12 @@ class StubCanvas {
 
 export const canvasStub = { OffscreenCanvas: StubCanvas, log, contexts };
 
+/** A ready stand-in `<video>` of width x height showing no frame yet: set `pixels` to show one. */
+export interface StubVideo extends StubSource { readyState: number; videoWidth: number; videoHeight: number }
+export function stubVideo(width: number, height: number): StubVideo {
+  return { pixels: new Uint8ClampedArray(width * height * 4), readyState: 4, videoWidth: width, videoHeight: height };
+}
+
 /** RGB or RGBA bytes as the RGBA pixels of a stub source. */
 export function rgbaPixels(image: { data: ArrayLike<number>; width: number; height: number }): Uint8ClampedArray {
   const n = image.width * image.height;

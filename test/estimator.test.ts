@@ -15,7 +15,7 @@ import { numMapsOf } from '../src/weights/format.js';
 import { defaultTrimPadding } from '../src/options.js';
 import { createRandomModel } from '../src/weights/random.js';
 import { lspetImage, ROOT, syntheticImage, tempDir, tinyModel, TINY_CONFIG, writeTempModel } from './helpers.js';
-import { canvasStub, rgbaPixels } from './canvas-stub.js';
+import { canvasStub, rgbaPixels, stubVideo } from './canvas-stub.js';
 import { loadModel } from '../src/weights/load.js';
 import { partnerOf } from '../bench/pck.js'; // left_x <-> right_x
 import fs from 'node:fs';
@@ -394,13 +394,13 @@ describe('estimatePose', () => {
       const want = [];
       for (const f of frames) want.push((await est.estimatePose(f)).keypoints);
       expect(want[1]).not.toEqual(want[0]); // the frames give different poses
-      const video: { pixels: Uint8ClampedArray; readyState: number; videoWidth: number; videoHeight: number } = { pixels: new Uint8ClampedArray(0), readyState: 4, videoWidth: 60, videoHeight: 40 };
+      const video = stubVideo(60, 40);
       const before = tf.memory().numTensors;
       const pending = frames.map((f) => {
         video.pixels = rgbaPixels(f); // the video shows the next frame
         return est.estimatePose(video as never);
       });
-      video.pixels = new Uint8ClampedArray(60 * 40 * 4); // and moves on while the calls wait
+      video.pixels = stubVideo(60, 40).pixels; // and moves on while the calls wait
       expect((await Promise.all(pending)).map((r) => r.keypoints)).toEqual(want);
       expect(tf.memory().numTensors).toBe(before);
     });

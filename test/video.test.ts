@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEstimator, PoseTracker, type Keypoint, type PoseEstimator, type TrackedPose } from '../src/index.js';
 import { estimateOnCrop } from '../src/estimator/estimator.js';
 import { loadModel } from '../src/weights/load.js';
-import { canvasStub, rgbaPixels } from './canvas-stub.js';
+import { canvasStub, rgbaPixels, stubVideo } from './canvas-stub.js';
 import { lspetImage, ROOT } from './helpers.js';
 import { partnerOf } from '../bench/pck.js'; // left_x <-> right_x
 import { ffmpegFrames, Pck, panZoomSequence, renderFrame, type Rgba, type SeqFrame, type Truth } from './video-helpers.js';
@@ -285,13 +285,13 @@ describe('PoseTracker', () => {
     vi.stubGlobal('OffscreenCanvas', canvasStub.OffscreenCanvas);
     try {
       const tr = new PoseTracker(est, { smoothing: false });
-      const video: { pixels: Uint8ClampedArray; readyState: number; videoWidth: number; videoHeight: number } = { pixels: new Uint8ClampedArray(0), readyState: 4, videoWidth: 320, videoHeight: 240 };
+      const video = stubVideo(320, 240);
       const before = tf.memory().numTensors;
       const pending = frames.map((f) => {
         video.pixels = rgbaPixels(f.image); // the video shows the next frame
         return tr.estimate(video as never, f.timestamp);
       });
-      video.pixels = new Uint8ClampedArray(320 * 240 * 4); // and moves on while the frames wait their turn
+      video.pixels = stubVideo(320, 240).pixels; // and moves on while the frames wait their turn
       const got = await Promise.all(pending);
       const view = (r: TrackedPose) => ({ keypoints: r.keypoints, framing: r.framing, redetected: r.redetected, lost: r.lost });
       expect(got.map(view)).toEqual(want.map(view));

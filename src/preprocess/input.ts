@@ -117,12 +117,12 @@ function fromTensor(t: tf.Tensor): ImageTensor {
   return { tensor: t as tf.Tensor3D, width: w, height: h, owned: false };
 }
 
-/** Backends that upload an element's pixels to the GPU themselves (tf.browser.fromPixels has a kernel there). */
-const GPU_BACKENDS = new Set(['webgl', 'webgpu']);
-
-/** Whether reading an element for `backend` makes a tensor (an upload, on that backend while it is the active one). */
+/**
+ * Whether `backend` reads an element by uploading it to the GPU as a tensor (tf.browser.fromPixels has a
+ * kernel there), which needs that backend to be the active one.
+ */
 export function uploadsElements(backend: string): boolean {
-  return GPU_BACKENDS.has(backend);
+  return backend === 'webgl' || backend === 'webgpu';
 }
 
 /**
@@ -132,7 +132,7 @@ export function uploadsElements(backend: string): boolean {
  * the heap; a CanvasImage reads the same bytes, only the regions the passes need.
  */
 function fromElement(source: CanvasImageSource, w: number, h: number, backend: string): ImageTensor {
-  if (!GPU_BACKENDS.has(backend)) return new CanvasImage(source, w, h);
+  if (!uploadsElements(backend)) return new CanvasImage(source, w, h);
   try {
     // fromPixels reads an <img> at its layout size (width/height): upload it drawn at its natural size
     const img = source as HTMLImageElement;
