@@ -503,6 +503,42 @@ describe('concurrency', () => {
   });
 });
 
+describe('tensor inputs on wasm', () => {
+  it('an int32 frame is cast to float32 once per call (every pass reads the one copy), freed after it; a float32 frame is not copied; the same results', async () => {
+    const wasm = await createEstimator({ model: modelDir, backend: 'wasm' });
+    const { data, width, height } = lspetImage(8503);
+    const channels = data.length / (width * height);
+    const rgb = Int32Array.from({ length: width * height * 3 }, (_, i) => data[Math.floor(i / 3) * channels + (i % 3)]!);
+    const int = tf.tensor3d(rgb, [height, width, 3], 'int32');
+    const float = tf.tensor3d(Float32Array.from(rgb), [height, width, 3], 'float32');
+    try {
+      // pass 1 on the whole frame, two crop passes (refinePasses 2): three reads of the frame
+      const options: EstimateOptions = { refinePasses: 2 };
+      const before = tf.memory().numTensors;
+      const run = async (frame: tf.Tensor3D) => {
+        let result: PoseResult | undefined;
+        const profile = await tf.profile(async () => {
+          result = await wasm.estimatePose(frame, options);
+          return [];
+        });
+        const wholeCasts = profile.kernels.filter((k) => k.name === 'Cast' && `${k.inputShapes[0]}` === `${[height, width, 3]}`).length;
+        return { result, wholeCasts };
+      };
+      const fromInt = await run(int);
+      expect(fromInt.wholeCasts).toBe(1);
+      expect(tf.memory().numTensors).toBe(before);
+      expect(int.isDisposed).toBe(false);
+      // a float32 frame is read as it is (wasm's Cast copies even float32 -> float32)
+      const fromFloat = await run(float);
+      expect(fromFloat.wholeCasts).toBe(0);
+      expect(fromInt.result).toEqual(fromFloat.result);
+    } finally {
+      tf.dispose([int, float]);
+      wasm.dispose();
+    }
+  });
+});
+
 describe('errors', () => {
   it('EMPTY_IMAGE, BAD_TENSOR, VIDEO_NOT_READY from estimatePose', async () => {
     expect(await codeOf(est.estimatePose({ data: new Uint8Array(0), width: 0, height: 10 }))).toBe('EMPTY_IMAGE');

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
-import { BufferImage, CanvasImage, drawnCanvas, HeldImage, putCanvas, unreadable } from './held-image.js';
+import { BufferImage, CanvasImage, drawnCanvas, putCanvas, unreadable } from './held-image.js';
 
 /** Raw pixels, e.g. a decoded JPEG in Node: RGBA (4 bytes a pixel) or RGB (3), row-major, 0..255. */
 export interface PixelBuffer {
@@ -28,6 +28,8 @@ export interface ImageTensor {
   readonly width: number;
   readonly height: number;
   readonly owned: boolean;
+  /** Frees what the image made for itself (releaseImage calls it; without it, an owned `tensor` is disposed). */
+  release?(): void;
   /** The region [x, x + w) x [y, y + h) as a new int32 tensor, when the image can give it without `tensor`. */
   crop?(x: number, y: number, w: number, h: number): tf.Tensor3D;
   /**
@@ -85,25 +87,52 @@ export function cropImage(image: ImageTensor, x: number, y: number, w: number, h
     return tf.tidy(() => tf.reshape(tf.slice(tf.reshape(image.tensor, [H, W * 3]), [y, x * 3], [h, w * 3]), [h, w, 3]));
   }
   return tf.tidy(() => {
-    const int = image.tensor.dtype === 'int32';
-    const float = int ? tf.cast(image.tensor, 'float32') : image.tensor;
+    // cropAndResize reads float32 (an int32 tensor would be cast whole: see WasmIntImage)
+    const float = asFloat32(image.tensor);
     // box corners in [0, 1] of (size - 1): at the crop's own size every sample falls on a pixel centre,
     // up to float32 rounding of the corners (values off by < 0.05; wasm's 'nearest' mode misplaces crops)
     const box = [y / Math.max(1, H - 1), x / Math.max(1, W - 1), (y + h - 1) / Math.max(1, H - 1), (x + w - 1) / Math.max(1, W - 1)];
-    const crop = tf.image.cropAndResize(tf.reshape(float, [1, H, W, 3]) as tf.Tensor4D, [box], [0], [h, w], 'bilinear');
-    // integer pixels come out exactly as they went in
-    return tf.reshape(int ? tf.round(crop) : crop, [h, w, 3]) as tf.Tensor3D;
+    return tf.reshape(tf.image.cropAndResize(tf.reshape(float, [1, H, W, 3]) as tf.Tensor4D, [box], [0], [h, w], 'bilinear'), [h, w, 3]) as tf.Tensor3D;
   });
+}
+
+/** `t` as float32: itself when it already is (tf.cast copies even then: on wasm, the whole frame). */
+export function asFloat32(t: tf.Tensor3D): tf.Tensor3D {
+  return t.dtype === 'float32' ? t : tf.cast(t, 'float32');
 }
 
 /** Frees what toImageTensor made (nothing for a caller's tensor). */
 export function releaseImage(image: ImageTensor): void {
   if (!image.owned) return;
-  if (image instanceof HeldImage) image.release();
+  if (image.release) image.release();
   else image.tensor.dispose();
 }
 
-function fromTensor(t: tf.Tensor): ImageTensor {
+/**
+ * A caller's int32 tensor on wasm, seen as float32 and cast once, when a pass first needs it: each
+ * crop (cropAndResize) and the whole-frame pass read float32, and wasm's Cast of a whole frame costs
+ * 13-20 ms at 4032 x 2268, which a still photo would otherwise pay 2-3 times a call. The copy is ours
+ * (owned); the caller's tensor is not touched.
+ */
+class WasmIntImage implements ImageTensor {
+  readonly owned = true;
+  private float: tf.Tensor3D | undefined;
+
+  constructor(private readonly source: tf.Tensor3D, readonly width: number, readonly height: number) {}
+
+  get tensor(): tf.Tensor3D {
+    // kept: the first use may be inside a caller's tf.tidy, and the copy lives until release
+    this.float ??= tf.keep(tf.cast(this.source, 'float32'));
+    return this.float;
+  }
+
+  release(): void {
+    this.float?.dispose();
+    this.float = undefined;
+  }
+}
+
+function fromTensor(t: tf.Tensor, backend: string): ImageTensor {
   if (t.isDisposed) throw new PoseError('BAD_TENSOR', 'the input tensor has been disposed');
   if (t.rank !== 3) {
     throw new PoseError('BAD_TENSOR', `expected a rank-3 tensor [height, width, 3], got shape [${t.shape.join(', ')}]`);
@@ -114,6 +143,7 @@ function fromTensor(t: tf.Tensor): ImageTensor {
   if (t.dtype !== 'int32' && t.dtype !== 'float32') {
     throw new PoseError('BAD_TENSOR', `expected an int32 or float32 tensor, got ${t.dtype}`);
   }
+  if (t.dtype === 'int32' && backend === 'wasm') return new WasmIntImage(t as tf.Tensor3D, w, h);
   return { tensor: t as tf.Tensor3D, width: w, height: h, owned: false };
 }
 
@@ -161,7 +191,7 @@ export function isPixelBuffer(input: PoseInput): input is PixelBuffer {
  * Detection is by shape (duck typing) so it also works in workers and in Node for buffers and tensors.
  */
 export function toImageTensor(input: PoseInput, backend: string = tf.getBackend()): ImageTensor {
-  if (input instanceof tf.Tensor) return fromTensor(input);
+  if (input instanceof tf.Tensor) return fromTensor(input, backend);
   if (input === null || typeof input !== 'object') {
     throw new PoseError('BAD_TENSOR', `expected an image, video, canvas, ImageBitmap, ImageData, tf.Tensor3D or {data, width, height}, got ${input === null ? 'null' : typeof input}`);
   }

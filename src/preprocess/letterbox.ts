@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
 import type { PreprocessSpec } from '../weights/format.js';
-import { cropImage, type ImageTensor } from './input.js';
+import { asFloat32, cropImage, type ImageTensor } from './input.js';
 import type { LetterboxTransform } from './transform.js';
 
 /** A rectangle in frame pixels (the input image, mirrored when flipHorizontal is set). */
@@ -146,7 +146,7 @@ export function letterbox(image: ImageTensor, pre: PreprocessSpec, opts: Letterb
       if (plan.flipped) x4 = tf.reverse(x4, 2);
     } else {
       const x = cw === image.width && ch === image.height ? image.tensor : cropImage(image, sx, plan.cropY, cw, ch);
-      x4 = tf.expandDims(tf.cast(x, 'float32'), 0);
+      x4 = tf.expandDims(asFloat32(x), 0);
       if (plan.flipped) x4 = tf.reverse(x4, 2);
       if (poolX > 1 || poolY > 1) x4 = tf.avgPool(x4, [poolY, poolX], [poolY, poolX], 'valid');
     }
