@@ -504,8 +504,9 @@ describe('concurrency', () => {
 });
 
 describe('tensor inputs on wasm', () => {
-  it('an int32 frame is cast to float32 once per call (every pass reads the one copy), freed after it; a float32 frame is not copied; the same results', async () => {
-    const wasm = await createEstimator({ model: modelDir, backend: 'wasm' });
+  it('an int32 frame\'s crops are read from the wasm heap (no crop kernel, no cast per pass), a float32 frame is not copied; the same results', async () => {
+    // the shipped weights: their crop passes cut the person out (random weights' crops cover the frame)
+    const wasm = await createEstimator({ backend: 'wasm' });
     const { data, width, height } = lspetImage(8503);
     const channels = data.length / (width * height);
     const rgb = Int32Array.from({ length: width * height * 3 }, (_, i) => data[Math.floor(i / 3) * channels + (i % 3)]!);
@@ -521,20 +522,31 @@ describe('tensor inputs on wasm', () => {
           result = await wasm.estimatePose(frame, options);
           return [];
         });
-        const wholeCasts = profile.kernels.filter((k) => k.name === 'Cast' && `${k.inputShapes[0]}` === `${[height, width, 3]}`).length;
-        return { result, wholeCasts };
+        const whole = (k: { inputShapes: unknown[] }) => `${k.inputShapes[0]}` === `${[height, width, 3]}`;
+        return {
+          result,
+          casts: profile.kernels.filter((k) => k.name === 'Cast' && whole(k)).length,
+          crops: profile.kernels.filter((k) => k.name === 'CropAndResize').length,
+        };
       };
       const fromInt = await run(int);
-      expect(fromInt.wholeCasts).toBe(1);
+      // pass 1 reads the whole (small, so unpooled) frame as one tensor: its one cast; the crops none
+      expect(fromInt).toMatchObject({ casts: 1, crops: 0 });
       expect(tf.memory().numTensors).toBe(before);
       expect(int.isDisposed).toBe(false);
-      // a float32 frame is read as it is (wasm's Cast copies even float32 -> float32)
+      // float32: crops by cropAndResize, and no same-dtype Cast (wasm's copies the whole frame)
       const fromFloat = await run(float);
-      expect(fromFloat.wholeCasts).toBe(0);
+      expect(fromFloat).toMatchObject({ casts: 0, crops: 2 });
       expect(fromInt.result).toEqual(fromFloat.result);
+      // an int32 tensor made on another backend is moved into the heap first, then read the same way
+      await tf.setBackend('cpu');
+      const elsewhere = tf.tensor3d(rgb, [height, width, 3], 'int32');
+      expect(await run(elsewhere)).toEqual(fromInt);
+      elsewhere.dispose();
     } finally {
       tf.dispose([int, float]);
       wasm.dispose();
+      await tf.setBackend('cpu');
     }
   });
 });

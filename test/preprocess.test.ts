@@ -420,14 +420,14 @@ describe('inputs', () => {
     ['int32', 1, 6, [[0, 2, 1, 3], [0, 0, 1, 6]]],
     ['int32', 7, 1, [[2, 0, 4, 1]]],
     ['int32', 1031, 517, [[0, 0, 1031, 517], [1000, 500, 31, 17], [333, 111, 400, 300]]],
-  ] as const)('wasm: a %s %i x %i tensor\'s crops (cropAndResize, not Slice) hold its slices\' values; an int32 tensor\'s float32 copy is freed with the image', async (dtype, W, H, crops) => {
+  ] as const)('wasm: a %s %i x %i tensor\'s crops (int32: read from the heap; float32: cropAndResize; never Slice) hold its slices\' values (int32: exactly)', async (dtype, W, H, crops) => {
     await selectBackend({ backend: 'wasm' });
     try {
       const values = Float32Array.from({ length: W * H * 3 }, (_, i) => ((i * 7919) % 256) + (dtype === 'float32' ? ((i * 13) % 7) / 7 : 0));
       const tensor = tf.tensor3d(values, [H, W, 3], dtype);
       const before = tf.memory().numTensors;
       const image = toImageTensor(tensor);
-      expect(image.owned).toBe(dtype === 'int32');
+      expect(image.tensor).toBe(tensor);
       for (const [x, y, w, h] of crops) {
         const crop = cropImage(image, x, y, w, h);
         const sliced = tf.slice(tensor, [y, x, 0], [h, w, 3]);
@@ -435,13 +435,30 @@ describe('inputs', () => {
         const [got, want] = [crop.dataSync(), sliced.dataSync()];
         let worst = 0;
         for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
-        expect(worst).toBeLessThanOrEqual(0.05);
+        expect(worst).toBeLessThanOrEqual(dtype === 'int32' ? 0 : 0.05);
         tf.dispose([crop, sliced]);
       }
       releaseImage(image);
       expect(tf.memory().numTensors).toBe(before);
       expect(tensor.isDisposed).toBe(false);
       tensor.dispose();
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  });
+
+  it('wasm: an int32 tensor disposed while its image is in use is BAD_TENSOR, not pixels read from freed memory', async () => {
+    await selectBackend({ backend: 'wasm' });
+    try {
+      const tensor = tf.tensor3d(Int32Array.from({ length: 6 * 4 * 3 }, (_, i) => i), [4, 6, 3], 'int32');
+      const image = toImageTensor(tensor);
+      const crop = cropImage(image, 1, 1, 2, 2);
+      expect(Array.from(crop.dataSync()).slice(0, 3)).toEqual([21, 22, 23]);
+      crop.dispose();
+      tensor.dispose();
+      expect(codeOf(() => cropImage(image, 1, 1, 2, 2))).toBe('BAD_TENSOR');
+      expect(codeOf(() => image.cropPooled!(0, 0, 6, 4, 2, 2))).toBe('BAD_TENSOR');
+      releaseImage(image);
     } finally {
       await tf.setBackend('cpu');
     }

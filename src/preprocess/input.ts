@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
-import { BufferImage, CanvasImage, drawnCanvas, putCanvas, unreadable } from './held-image.js';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { BufferImage, CanvasImage, drawnCanvas, putCanvas, unreadable, WasmHeapImage } from './held-image.js';
 
 /** Raw pixels, e.g. a decoded JPEG in Node: RGBA (4 bytes a pixel) or RGB (3), row-major, 0..255. */
 export interface PixelBuffer {
@@ -87,7 +88,7 @@ export function cropImage(image: ImageTensor, x: number, y: number, w: number, h
     return tf.tidy(() => tf.reshape(tf.slice(tf.reshape(image.tensor, [H, W * 3]), [y, x * 3], [h, w * 3]), [h, w, 3]));
   }
   return tf.tidy(() => {
-    // cropAndResize reads float32 (an int32 tensor would be cast whole: see WasmIntImage)
+    // cropAndResize reads float32 (an int32 tensor is cast whole: see WasmHeapImage)
     const float = asFloat32(image.tensor);
     // box corners in [0, 1] of (size - 1): at the crop's own size every sample falls on a pixel centre,
     // up to float32 rounding of the corners (values off by < 0.05; wasm's 'nearest' mode misplaces crops)
@@ -108,30 +109,6 @@ export function releaseImage(image: ImageTensor): void {
   else image.tensor.dispose();
 }
 
-/**
- * A caller's int32 tensor on wasm, seen as float32 and cast once, when a pass first needs it: each
- * crop (cropAndResize) and the whole-frame pass read float32, and wasm's Cast of a whole frame costs
- * 13-20 ms at 4032 x 2268, which a still photo would otherwise pay 2-3 times a call. The copy is ours
- * (owned); the caller's tensor is not touched.
- */
-class WasmIntImage implements ImageTensor {
-  readonly owned = true;
-  private float: tf.Tensor3D | undefined;
-
-  constructor(private readonly source: tf.Tensor3D, readonly width: number, readonly height: number) {}
-
-  get tensor(): tf.Tensor3D {
-    // kept: the first use may be inside a caller's tf.tidy, and the copy lives until release
-    this.float ??= tf.keep(tf.cast(this.source, 'float32'));
-    return this.float;
-  }
-
-  release(): void {
-    this.float?.dispose();
-    this.float = undefined;
-  }
-}
-
 function fromTensor(t: tf.Tensor, backend: string): ImageTensor {
   if (t.isDisposed) throw new PoseError('BAD_TENSOR', 'the input tensor has been disposed');
   if (t.rank !== 3) {
@@ -143,7 +120,13 @@ function fromTensor(t: tf.Tensor, backend: string): ImageTensor {
   if (t.dtype !== 'int32' && t.dtype !== 'float32') {
     throw new PoseError('BAD_TENSOR', `expected an int32 or float32 tensor, got ${t.dtype}`);
   }
-  if (t.dtype === 'int32' && backend === 'wasm') return new WasmIntImage(t as tf.Tensor3D, w, h);
+  const wasm = t.dtype === 'int32' && backend === 'wasm' ? tf.findBackend('wasm') as BackendWasm | null : null;
+  if (wasm) {
+    // into the wasm heap now if it was made on another backend (get() moves it, as a kernel's first read
+    // would; tfjs-backend-wasm 4.22's Cast moves it under a view of the heap, which fails if the heap grows)
+    wasm.dataIdMap.get(t.dataId);
+    return new WasmHeapImage(t as tf.Tensor3D, wasm);
+  }
   return { tensor: t as tf.Tensor3D, width: w, height: h, owned: false };
 }
 
