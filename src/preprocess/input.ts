@@ -76,7 +76,7 @@ function fromBuffer(buf: PixelBuffer): ImageTensor {
 
 /**
  * The region [x, x + w) x [y, y + h) of the image as a new tensor: read from the pixels the image holds
- * in JS when it has them (held-image.ts); else, on wasm, cut out of its tensor by tf.image.cropAndResize
+ * in JS or the wasm heap when it has them (held-image.ts); else, on wasm, cut out of its tensor by tf.image.cropAndResize
  * at scale 1 (float32; wasm's Slice copies the whole tensor out of the heap first, 0.3 s for a
  * 4032 x 2268 frame, where cropAndResize reads only the region); elsewhere sliced as a 2-D
  * [height, width * 3] view (the same elements, and several times faster than a 3-D slice).
