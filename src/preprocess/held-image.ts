@@ -1,7 +1,8 @@
 /**
- * Images whose pixels the library holds in JS rather than in a TF.js tensor: a pixel buffer's bytes,
- * or an element drawn onto a canvas of the library's. Each pass reads only the region it needs, at
- * full size or pooled, so no whole-frame tensor is made unless a pass needs the whole frame at full size.
+ * Images whose pixels the library can read in JS rather than through TF.js kernels: a pixel buffer's
+ * bytes, an element drawn onto a canvas of the library's, or (wasm) an int32 tensor's values in the wasm
+ * heap. Each pass reads only the region it needs, at full size or pooled, so no whole-frame tensor is
+ * made unless a pass needs the whole frame at full size.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -61,8 +62,8 @@ function pooledTensor(p: Pixels, w: number, h: number, px: number, py: number): 
 }
 
 /**
- * An image whose pixels the library holds outside TF.js, turned into the whole-image tensor only when
- * a pass needs the whole image at full size. Passes read their region straight from those pixels
+ * An image whose pixels the library reads in JS, turned into the whole-image tensor only when a pass
+ * needs the whole image at full size (a tensor read in place already is one). Passes read their region straight from those pixels
  * (pooled, when the letterbox shrinks it 4x or more): on wasm, slicing a crop out of a big tensor
  * copies the whole tensor out of the wasm heap first (tfjs-backend-wasm's Slice), tens of ms for a
  * 1280 x 720 frame, which is most of a tracked frame's time.
