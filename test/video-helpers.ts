@@ -5,6 +5,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { vi } from 'vitest';
 import { LSPET, lspetImage } from './helpers.js';
 
 export type Rgba = { data: Uint8Array; width: number; height: number };
@@ -156,3 +158,37 @@ export class Pck {
 
 /** Frames of a video decoded with ffmpeg (shared with `npm run eval:video`). */
 export { ffmpegFrames } from '../bench/video-frames.js';
+
+/**
+ * A deterministic clock for tests of time-driven behaviour (PoseTracker's budgetMs): while installed,
+ * `performance.now()` reads a virtual time that advances only when a convolution runs, by its
+ * multiply-adds (msPerMac each). A frame's "time" is then exactly the network work it did, whatever
+ * else loads the machine. `macs` counts the multiply-adds run so far; `restore()` undoes it.
+ */
+export function convolutionClock(msPerMac = 1e-7): { readonly macs: number; restore(): void } {
+  const engine = tf.engine();
+  const runKernel = engine.runKernel;
+  const own = Object.prototype.hasOwnProperty.call(engine, 'runKernel');
+  let macs = 0;
+  engine.runKernel = function (this: typeof engine, name: string, inputs: tf.NamedTensorMap, attrs?: tf.NamedAttrMap) {
+    const out = runKernel.call(this, name, inputs, attrs);
+    if (name === 'Conv2D' || name === 'FusedConv2D' || name === 'DepthwiseConv2dNative' || name === 'FusedDepthwiseConv2D') {
+      // filter [kh, kw, in, out] (depthwise: [kh, kw, in, multiplier], each output reads one input channel)
+      const [kh, kw, cin] = (inputs.filter as tf.Tensor).shape as number[];
+      const perOutput = kh! * kw! * (name.includes('Depthwise') ? 1 : cin!);
+      macs += (out as tf.Tensor).size * perOutput;
+    }
+    return out;
+  } as typeof engine.runKernel;
+  const spy = vi.spyOn(globalThis.performance, 'now').mockImplementation(() => macs * msPerMac);
+  return {
+    get macs() {
+      return macs;
+    },
+    restore() {
+      if (own) engine.runKernel = runKernel;
+      else delete (engine as { runKernel?: unknown }).runKernel;
+      spy.mockRestore();
+    },
+  };
+}
