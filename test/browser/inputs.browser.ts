@@ -3,7 +3,8 @@
  * on wasm (elements are drawn on the library's canvas and read back a region at a time; a pixel buffer
  * is read from its bytes), and an image another origin serves without CORS, which no script may
  * read, is UNREADABLE_IMAGE on wasm and WebGL, while the same image fetched with CORS then works (the
- * canvas the first one tainted is not reused).
+ * canvas the first one tainted is not reused). A <video> on WebGL is read when estimatePose is called: a
+ * call queued behind others gives the frame shown at the call, not the one shown when it runs.
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -13,7 +14,8 @@ import { createRequire } from 'node:module';
 import { build } from 'tsup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { launch, LSPET, ROOT } from './helpers.js';
+import { spawnSync } from 'node:child_process';
+import { launch, LSPET, ROOT, SHARED } from './helpers.js';
 import { PCK_PHOTO } from './thresholds.js';
 
 type Route = (p: string) => Buffer | string | undefined;
@@ -27,7 +29,7 @@ async function serve(route: Route, headers: (req: http.IncomingMessage) => Recor
       res.writeHead(404).end();
       return;
     }
-    const type = p.endsWith('.js') ? 'text/javascript' : p.endsWith('.wasm') ? 'application/wasm' : p.endsWith('.jpg') ? 'image/jpeg'
+    const type = p.endsWith('.webm') ? 'video/webm' : p.endsWith('.js') ? 'text/javascript' : p.endsWith('.wasm') ? 'application/wasm' : p.endsWith('.jpg') ? 'image/jpeg'
       : p.endsWith('.json') ? 'application/json' : p === '/' ? 'text/html' : 'application/octet-stream';
     res.writeHead(200, { 'Content-Type': type, 'Cache-Control': 'no-store', ...headers(req) }).end(body);
   });
@@ -43,6 +45,7 @@ describe('library inputs in Chromium', () => {
   let pageServer: http.Server;
   let otherOrigin: http.Server;
   const photo = fs.readFileSync(path.join(LSPET, 'images', PCK_PHOTO));
+  let clip: Buffer;
 
   beforeAll(async () => {
     const out = path.join(ROOT, '.cache', 'inputs-page');
@@ -50,12 +53,19 @@ describe('library inputs in Chromium', () => {
       config: false, entry: { page: path.join(ROOT, 'test', 'browser', 'inputs-page.ts') }, outDir: out, format: ['esm'],
       platform: 'browser', target: 'es2020', noExternal: [/.*/], splitting: false, sourcemap: false, dts: false, clean: true, silent: true,
     });
+    // the clip as WebM with every frame a keyframe (exact seeks); Chromium plays VP8 whatever its codec build
+    const webm = path.join(out, 'clip.webm');
+    const made = spawnSync('ffmpeg', ['-v', 'error', '-y', '-i', path.join(SHARED, 'video', 'pose_1.mp4'), '-t', '3', '-an',
+      '-c:v', 'libvpx', '-g', '1', '-b:v', '2M', webm], { encoding: 'utf8' });
+    if (made.error || made.status !== 0) throw new Error(`ffmpeg could not make ${webm} (apt-get install -y ffmpeg): ${made.error?.message ?? made.stderr}`);
+    clip = fs.readFileSync(webm);
     const wasmDir = path.join(path.dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
     const file = (dir: string, name: string) => (fs.existsSync(path.join(dir, name)) ? fs.readFileSync(path.join(dir, name)) : undefined);
     pageServer = await serve((p) => {
       if (p === '/') return '<!doctype html><meta charset="utf-8"><script type="module" src="/page.js"></script>';
       if (p === '/page.js') return fs.readFileSync(path.join(out, 'page.js'));
       if (p === '/photo.jpg') return photo;
+      if (p === '/clip.webm') return clip;
       if (p.startsWith('/wasm/')) return file(wasmDir, path.basename(p));
       if (p.startsWith('/model/')) return file(path.join(ROOT, 'models', 'cpm-lite'), path.basename(p));
       return undefined;
@@ -108,6 +118,58 @@ describe('library inputs in Chromium', () => {
       expect(worst, `${name} vs bytes`).toBeLessThan(1e-3);
     }
   });
+
+  // WebGL only: there a call yields to the page while it waits for the GPU, so a queued call can outlive the
+  // frame it was called for. On wasm the queue runs through without giving the page a turn (its reads
+  // resolve at once), so the video cannot move on before a queued call runs: measured, not assumed (the
+  // same test on wasm finds the call already settled).
+  for (const backend of ['webgl'] as const) {
+    it(`${backend}: a <video>'s frame is read when estimatePose is called, not when the queued call runs`, async () => {
+      const r = await page.evaluate(async (backend) => {
+        const est = await window.cpm.createEstimator({ backend, wasmPaths: '/wasm/', model: '/model/model.json' });
+        const video = Object.assign(document.createElement('video'), { muted: true, src: '/clip.webm' });
+        await new Promise((resolve, reject) => {
+          video.onloadeddata = resolve;
+          video.onerror = () => reject(new Error(`video: ${video.error?.message ?? 'cannot load /clip.webm'}`));
+        });
+        document.body.append(video);
+        // headless Chromium does not repaint a paused video on a seek: move through it by playing, and pause
+        // on the first frame presented at or past t
+        const advanceTo = async (t: number) => {
+          await video.play();
+          await new Promise<void>((resolve) => {
+            const onFrame = (_: number, frame: { mediaTime: number }) => {
+              if (frame.mediaTime >= t) resolve();
+              else video.requestVideoFrameCallback(onFrame);
+            };
+            video.requestVideoFrameCallback(onFrame);
+          });
+          video.pause();
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        };
+        const pose = (p: { keypoints: Array<{ x: number; y: number }> }) => p.keypoints.map((k) => [k.x, k.y]);
+        await advanceTo(0.6);
+        const want1 = pose(await est.estimatePose(video));
+        // called for while slow calls hold the queue; the video moves on before the call runs
+        const img = new Image();
+        img.src = '/photo.jpg';
+        await img.decode();
+        const slow = [1, 2, 3].map(() => est.estimatePose(img, { flipTest: true, refinePasses: 3 }));
+        let settled = 0;
+        const p1 = est.estimatePose(video).finally(() => settled++);
+        await advanceTo(2.4);
+        const settledBeforeRun = settled;
+        const [got1] = await Promise.all([p1, ...slow]);
+        const want2 = pose(await est.estimatePose(video));
+        est.dispose();
+        return { want1, want2, got1: pose(got1), settledBeforeRun };
+      }, backend);
+      expect(r.settledBeforeRun, 'the call was still queued when the video moved on').toBe(0);
+      const worst = (a: number[][], b: number[][]) => Math.max(...a.map((k, i) => Math.max(Math.abs(k[0]! - b[i]![0]!), Math.abs(k[1]! - b[i]![1]!))));
+      expect(worst(r.want1, r.want2), 'the two frames give different poses').toBeGreaterThan(5);
+      expect(worst(r.got1, r.want1)).toBeLessThan(1e-3);
+    });
+  }
 
   for (const backend of ['wasm', 'webgl'] as const) {
     it(`${backend}: another origin's photo without CORS is UNREADABLE_IMAGE; with crossOrigin = "anonymous" it works`, async () => {
