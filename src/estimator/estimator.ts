@@ -109,15 +109,16 @@ class Estimator implements PoseEstimator {
   }
 
   /**
-   * The input as a Frame, its pixels read now when they can be: calls wait their turn in a queue, and by
-   * then a video has moved on (or a caller has reused its pixel buffer). An upload to a GPU backend needs
-   * that backend active, so there, while another estimator's backend is, the frame is read when the call
-   * runs. A tensor is the caller's and is used when the call runs.
+   * The input as a Frame, its pixels read now: calls wait their turn in a queue, and by then a video has
+   * moved on (or a caller has reused its pixel buffer). An upload to a GPU backend needs that backend
+   * active, so there, while another estimator's backend is, an element is drawn now on a canvas of the
+   * library's and read from that when the call runs. A tensor is the caller's and is used when the call runs.
    */
   frameOf(input: PoseInput): Frame {
-    const now = !(input instanceof tf.Tensor)
-      && (isPixelBuffer(input) || !uploadsElements(this.backend) || tf.getBackend() === this.backend);
-    return new Frame(input, now ? toImageTensor(input, this.backend) : undefined);
+    if (input instanceof tf.Tensor) return new Frame(input);
+    const cannotUploadNow = uploadsElements(this.backend) && !isPixelBuffer(input) && tf.getBackend() !== this.backend;
+    // 'cpu' reads an element as a CanvasImage: the element drawn now, its regions read at the call's run
+    return new Frame(input, toImageTensor(input, cannotUploadNow ? 'cpu' : this.backend));
   }
 
   /** Internal: the graph's config and number of maps, and pass 1's network's config. */
