@@ -63,8 +63,8 @@ function pooledTensor(p: Pixels, w: number, h: number, px: number, py: number): 
 
 /**
  * An image whose pixels the library reads in JS, turned into the whole-image tensor only when a pass
- * needs the whole image at full size (a tensor read in place already is one). Passes read their region straight from those pixels
- * (pooled, when the letterbox shrinks it 4x or more): on wasm, slicing a crop out of a big tensor
+ * needs the whole image at full size (a tensor read in place already is one). Passes read their region
+ * straight from those pixels (pooled, when the letterbox shrinks it 4x or more): on wasm, slicing a crop out of a big tensor
  * copies the whole tensor out of the wasm heap first (tfjs-backend-wasm's Slice), tens of ms for a
  * 1280 x 720 frame, which is most of a tracked frame's time.
  */

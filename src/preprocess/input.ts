@@ -88,7 +88,7 @@ export function cropImage(image: ImageTensor, x: number, y: number, w: number, h
     return tf.tidy(() => tf.reshape(tf.slice(tf.reshape(image.tensor, [H, W * 3]), [y, x * 3], [h, w * 3]), [h, w, 3]));
   }
   return tf.tidy(() => {
-    // cropAndResize reads float32 (an int32 tensor is cast whole: see WasmHeapImage)
+    // cropAndResize reads float32 (an int32 tensor on wasm is read in place instead: WasmHeapImage)
     const float = asFloat32(image.tensor);
     // box corners in [0, 1] of (size - 1): at the crop's own size every sample falls on a pixel centre,
     // up to float32 rounding of the corners (values off by < 0.05; wasm's 'nearest' mode misplaces crops)

@@ -37,6 +37,11 @@ async function serve(route: Route, headers: (req: http.IncomingMessage) => Recor
   return server;
 }
 
+/** The largest difference in x or y between two poses' keypoints ([x, y, ...] each, same order), px. */
+function worstPx(a: ReadonlyArray<ReadonlyArray<number>>, b: ReadonlyArray<ReadonlyArray<number>>): number {
+  return Math.max(...a.map((k, i) => Math.max(Math.abs(k[0]! - b[i]![0]!), Math.abs(k[1]! - b[i]![1]!))));
+}
+
 const urlOf = (s: http.Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
 
 describe('library inputs in Chromium', () => {
@@ -114,8 +119,7 @@ describe('library inputs in Chromium', () => {
     const reference = poses.out.bytes!;
     expect(reference).toHaveLength(14);
     for (const [name, kps] of Object.entries(poses.out)) {
-      const worst = Math.max(...kps.map((k, i) => Math.max(Math.abs(k[0] - reference[i]![0]), Math.abs(k[1] - reference[i]![1]))));
-      expect(worst, `${name} vs bytes`).toBeLessThan(1e-3);
+      expect(worstPx(kps, reference), `${name} vs bytes`).toBeLessThan(1e-3);
     }
   });
 
@@ -171,10 +175,9 @@ describe('library inputs in Chromium', () => {
       }, otherActive);
       expect(r.activeAtCall).toBe(otherActive ? 'wasm' : 'webgl');
       expect(r.settledBeforeRun, 'the call was still queued when the video moved on').toBe(0);
-      const worst = (a: number[][], b: number[][]) => Math.max(...a.map((k, i) => Math.max(Math.abs(k[0]! - b[i]![0]!), Math.abs(k[1]! - b[i]![1]!))));
-      expect(worst(r.want1, r.want2), 'the two frames give different poses').toBeGreaterThan(5);
+      expect(worstPx(r.want1, r.want2), 'the two frames give different poses').toBeGreaterThan(5);
       // the same frame through the library's canvas (otherActive) instead of a direct upload: not bit-exact
-      expect(worst(r.got1, r.want1)).toBeLessThan(otherActive ? 0.5 : 1e-3);
+      expect(worstPx(r.got1, r.want1)).toBeLessThan(otherActive ? 0.5 : 1e-3);
     });
   }
 
