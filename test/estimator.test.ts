@@ -501,6 +501,30 @@ describe('concurrency', () => {
       wasm.dispose();
     }
   });
+
+  // the cpu backend's reads resolve at once, as wasm's do: without a turn for the host between queued
+  // calls, a timer set after queuing them would fire only once all had settled
+  it('queued calls give the host a turn between them (a timer set after queuing five fires before the last settles)', async () => {
+    const settledAt: number[] = [];
+    let events = 0;
+    const calls = Array.from({ length: 5 }, () => est.estimatePose(photo).then(() => settledAt.push(events++)));
+    let timerAt = -1;
+    const timer = new Promise<void>((resolve) => setTimeout(() => {
+      timerAt = events++;
+      resolve();
+    }, 0));
+    await Promise.all([...calls, timer]);
+    expect(settledAt).toEqual([...settledAt].sort((a, b) => a - b));
+    expect(timerAt, `settled at ${settledAt.join(', ')}, timer at ${timerAt}`).toBeLessThan(5);
+  });
+
+  it('a lone call does not wait for a turn of the host', async () => {
+    let immediate = false;
+    setImmediate(() => { immediate = true; });
+    const r = est.estimatePose(syntheticImage(40, 40, 9), { cropPass: false, stages: 1 });
+    await r;
+    expect(immediate, 'a setImmediate queued before the call ran first').toBe(false);
+  });
 });
 
 describe('tensor inputs on wasm', () => {

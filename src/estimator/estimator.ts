@@ -17,22 +17,11 @@ import { decodeModelWeights, detectorWeights } from '../weights/decode.js';
 import { numMapsOf, type ModelFiles } from '../weights/format.js';
 import { loadModel } from '../weights/load.js';
 import { personCrop } from './crop.js';
+import { enqueue } from './queue.js';
 import type { BeliefMaps, Framing, ModelInfo, PoseEstimator, PoseResult } from './types.js';
-
-/**
- * TF.js has one engine and one active backend per process, so inference from every estimator runs
- * one call at a time through this queue: concurrent calls cannot interleave their backend switches,
- * tensors or reads, and each gets its own result.
- */
-let queue: Promise<unknown> = Promise.resolve();
 
 /** A crop in frame pixels, or a function of the frame's size that returns it. */
 export type CropSpec = Roi | ((imageWidth: number, imageHeight: number) => Roi);
-function enqueue<T>(task: () => Promise<T>): Promise<T> {
-  const run = queue.then(task);
-  queue = run.catch(() => undefined);
-  return run;
-}
 
 class Estimator implements PoseEstimator {
   readonly model: ModelInfo;
