@@ -320,6 +320,18 @@ describe('PoseTracker', () => {
     }
   });
 
+  // as estimatePose's queue does: frames queued on wasm would otherwise run through without a turn for the host
+  it('frames queued behind each other give the host a turn between them (a timer set after queuing five fires before the last)', async () => {
+    const frames = panZoomSequence(8501, 5, 320, 240, { ox: 20, oy: 10, s: 0.8 }, { ox: 40, oy: 20, s: 0.85 });
+    const tr = new PoseTracker(est);
+    const order: string[] = [];
+    const pending = frames.map((f, i) => tr.estimate(f.image, f.timestamp).then(() => order.push(`frame ${i}`)));
+    const timer = new Promise<void>((resolve) => setTimeout(() => resolve(void order.push('timer')), 0));
+    await Promise.all([...pending, timer]);
+    expect(order.indexOf('timer'), order.join(', ')).toBeLessThan(5);
+    expect(order.filter((o) => o !== 'timer')).toEqual(frames.map((_, i) => `frame ${i}`));
+  });
+
   it('reset(), call order, timestamps and no tensor leak', async () => {
     const frames = panZoomSequence(8501, 6, 320, 240, { ox: 20, oy: 10, s: 0.8 }, { ox: 60, oy: 20, s: 0.85 });
     const tr = new PoseTracker(est);

@@ -1,29 +1,38 @@
 /**
- * TF.js has one engine and one active backend per process, so inference from every estimator runs
- * one call at a time through one queue: concurrent calls cannot interleave their backend switches,
- * tensors or reads, and each gets its own result.
- *
- * A call that waited behind another first gives the host one turn of its event loop. On wasm (and
- * the cpu backend) a call's reads resolve at once, so without it a queue of calls would run through
- * in one go, the page neither repainting nor answering input until the last one ended. A lone call
- * pays nothing.
+ * Runs tasks one after the other, in call order. A task that waited behind another first gives the
+ * host one turn of its event loop: on wasm (and the cpu backend) a call's reads resolve at once, so
+ * without it a queue of calls would run through in one go, the page neither repainting nor answering
+ * input until the last one ended. A task that finds the queue empty starts at once.
  */
-let tail: Promise<unknown> = Promise.resolve();
-let waiting = 0;
+export class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const behindAnother = this.waiting > 0;
+    this.waiting++;
+    const result = this.tail.then(async () => {
+      try {
+        if (behindAnother) await yieldToHost();
+        return await task();
+      } finally {
+        this.waiting--;
+      }
+    });
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+/**
+ * TF.js has one engine and one active backend per process, so inference from every estimator runs
+ * one call at a time through this queue: concurrent calls cannot interleave their backend switches,
+ * tensors or reads, and each gets its own result.
+ */
+const inference = new SerialQueue();
 
 export function enqueue<T>(task: () => Promise<T>): Promise<T> {
-  const behindAnother = waiting > 0;
-  waiting++;
-  const run = tail.then(async () => {
-    try {
-      if (behindAnother) await yieldToHost();
-      return await task();
-    } finally {
-      waiting--;
-    }
-  });
-  tail = run.catch(() => undefined);
-  return run;
+  return inference.run(task);
 }
 
 /**

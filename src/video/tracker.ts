@@ -1,6 +1,7 @@
 import type { Keypoint } from '../decode/decode.js';
 import { personCrop } from '../estimator/crop.js';
 import { estimateOnCrop, estimateOnFrame, graphConfigOf, holdFrame, type Frame } from '../estimator/estimator.js';
+import { SerialQueue } from '../estimator/queue.js';
 import type { BeliefMaps, PoseEstimator, PoseResult } from '../estimator/types.js';
 import { DEFAULT_ESTIMATE_OPTIONS, modelLimits, trimsPass, validateTrackerOptions, type ResolvedTrackerOptions, type TrackerOptions } from '../options.js';
 import type { PoseInput } from '../preprocess/input.js';
@@ -69,7 +70,8 @@ export class PoseTracker {
   /** running mean of the scores of the accepted tracked frames (exponential, since the last loss or reset) */
   private meanScore: number | undefined;
   private generation = 0;
-  private chain: Promise<unknown> = Promise.resolve();
+  /** frames run one after the other, in call order (each one's estimator calls then queue with everyone's) */
+  private readonly frames = new SerialQueue();
 
   constructor(estimator: PoseEstimator, options: TrackerOptions = {}) {
     // also checks that the estimator is one made by createEstimator (the tracker runs its internal passes)
@@ -104,9 +106,7 @@ export class PoseTracker {
     } catch (e) {
       return Promise.reject(e);
     }
-    const run = this.chain.then(() => this.step(held, timestamp)).finally(() => held.release());
-    this.chain = run.catch(() => undefined);
-    return run;
+    return this.frames.run(() => this.step(held, timestamp)).finally(() => held.release());
   }
 
   /** Forgets the tracked pose and the smoothing state: the next frame starts afresh (e.g. on a scene cut or seek). */
