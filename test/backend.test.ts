@@ -16,6 +16,19 @@ const XY_TOL = 0.05;
 const SCORE_TOL = 1e-4;
 
 describe('backends', () => {
+  // first in this file, so the wasm backend has not started yet: TF.js honours only the last of two
+  // concurrent starts of a backend, and the first estimator used to fail with UNKNOWN_BACKEND
+  it('two estimators created at once on a backend that has not started yet both start', async () => {
+    expect(tf.findBackend('wasm')).toBeNull();
+    const model = createRandomModel({ seed: 3 });
+    const both = await Promise.all([createEstimator({ model, backend: 'wasm' }), createEstimator({ model, backend: 'wasm' })]);
+    expect(both.map((e) => e.backend)).toEqual(['wasm', 'wasm']);
+    const photo = lspetImage(8502);
+    const [a, b] = await Promise.all(both.map((e) => e.estimatePose(photo)));
+    expect(a).toEqual(b);
+    for (const e of both) e.dispose();
+  });
+
   it('auto picks wasm in Node, with no fallback', async () => {
     const r = await selectBackend({ backend: 'auto' });
     expect(r).toEqual({ backend: 'wasm' });

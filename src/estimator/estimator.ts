@@ -367,11 +367,13 @@ function disposedError(): PoseError {
  */
 export async function createEstimator(options: EstimatorOptions = {}): Promise<PoseEstimator> {
   const opts = validateEstimatorOptions(options);
-  const { backend, fallbackReason } = await selectBackend({
+  // in the queue: starting a backend makes it the active one, which must not happen in the middle of
+  // another estimator's call, and TF.js honours only the last of two concurrent starts of one backend
+  const { backend, fallbackReason } = await enqueue(() => selectBackend({
     backend: opts.backend,
     ...(opts.wasmPaths !== undefined ? { wasmPaths: opts.wasmPaths } : {}),
     ...(opts.numThreads !== undefined ? { numThreads: opts.numThreads } : {}),
-  });
+  }));
   let files: ModelFiles;
   let source: string | undefined;
   const bundled = opts.model === undefined ? DEFAULT_MODEL_NAME : isBundledModelName(opts.model) ? opts.model : undefined;

@@ -36,8 +36,9 @@ export function enqueue<T>(task: () => Promise<T>): Promise<T> {
 }
 
 /**
- * One macrotask turn: setImmediate in Node; elsewhere a MessageChannel message, which (unlike
- * setTimeout) is not clamped to 4 ms when turns nest, and lets the page render and handle input.
+ * One macrotask turn: setImmediate in Node; elsewhere a MessageChannel message, which lets the page
+ * render and handle input and, unlike setTimeout, is neither clamped to 4 ms when turns nest nor
+ * throttled in a background tab.
  */
 function yieldToHost(): Promise<void> {
   return new Promise((resolve) => {
