@@ -1,22 +1,26 @@
 /**
- * Runs tasks one after the other, in call order. A task that waited behind another first gives the
- * host one turn of its event loop: on wasm (and the cpu backend) a call's reads resolve at once, so
- * without it a queue of calls would run through in one go, the page neither repainting nor answering
- * input until the last one ended. A task that finds the queue empty starts at once.
+ * Runs tasks one after the other, in call order. A task that starts before the host has had a turn
+ * of its event loop since the last task ended first gives it one: on wasm (and the cpu backend) a
+ * call's reads resolve at once, so without it queued calls, or a `for (...) await estimatePose(...)`
+ * loop, would run through in one go, the page neither repainting nor answering input until the last
+ * one ended. A task that starts after the host has had its turn (a lone call) starts at once.
  */
 export class SerialQueue {
   private tail: Promise<unknown> = Promise.resolve();
-  private waiting = 0;
+  /** how many tasks have ended, and how many of them the host has had a turn since */
+  private ended = 0;
+  private turnSince = 0;
 
   run<T>(task: () => Promise<T>): Promise<T> {
-    const behindAnother = this.waiting > 0;
-    this.waiting++;
     const result = this.tail.then(async () => {
+      if (this.turnSince < this.ended) await yieldToHost();
       try {
-        if (behindAnother) await yieldToHost();
         return await task();
       } finally {
-        this.waiting--;
+        const n = ++this.ended;
+        void yieldToHost().then(() => {
+          this.turnSince = Math.max(this.turnSince, n);
+        });
       }
     });
     this.tail = result.catch(() => undefined);
