@@ -224,3 +224,72 @@ describe('context branch', () => {
     expect(() => validateConfig({ ...CTX, inputSize: 40 })).toThrow(/inputSize 40 is not a multiple of 16/);
   });
 });
+
+describe('separable refinement layers', () => {
+  const numMaps = 15;
+  // TINY_CONFIG with its second refinement layer depthwise-separable (dilation 2)
+  const SEP: CpmConfig = {
+    ...TINY_CONFIG,
+    refineLayers: [TINY_CONFIG.refineLayers[0]!, { ...TINY_CONFIG.refineLayers[1]!, separable: true }],
+  };
+
+  it('list a depthwise kernel [k, k, in, 1], then a 1x1 kernel and a bias; the other layers as in the dense config', () => {
+    const specs = weightSpecs(SEP, numMaps);
+    const names = specs.map((s) => s.name);
+    const at = names.indexOf('stage2/conv2/depthwise_kernel');
+    expect(names.slice(at, at + 3)).toEqual(['stage2/conv2/depthwise_kernel', 'stage2/conv2/kernel', 'stage2/conv2/bias']);
+    expect(specs[at]!.shape).toEqual([3, 3, 8, 1]);
+    expect(specs[at + 1]!.shape).toEqual([1, 1, 8, 8]);
+    expect(names.filter((n) => !n.endsWith('/depthwise_kernel'))).toEqual(weightSpecs(TINY_CONFIG, numMaps).map((s) => s.name));
+  });
+
+  // no activation between the depthwise and the 1x1 convolution, so the pair is one dense convolution
+  // whose kernel is their product: K[kh, kw, i, o] = D[kh, kw, i] * P[i, o] (a known answer)
+  it('compute what the dense convolution with the product kernel computes, at every stage', () => {
+    const w = randomWeights(SEP, numMaps, 11);
+    const sep = buildCpmGraph(SEP, numMaps);
+    const dense = buildCpmGraph(TINY_CONFIG, numMaps);
+    const tensorsOf = (config: CpmConfig, values: Record<string, Float32Array>) =>
+      Object.fromEntries(weightSpecs(config, numMaps).map((s) => [s.name, tf.tensor(values[s.name]!, s.shape)]));
+    const denseValues = { ...w };
+    for (const t of [2, 3]) {
+      // [3, 3, 8, 1] x [1, 1, 8, 8] broadcasts to [3, 3, 8, 8]
+      denseValues[`stage${t}/conv2/kernel`] = tf.tidy(() => tf.tensor(w[`stage${t}/conv2/depthwise_kernel`]!, [3, 3, 8, 1])
+        .mul(tf.tensor(w[`stage${t}/conv2/kernel`]!, [1, 1, 8, 8])).dataSync() as Float32Array);
+    }
+    const sepTensors = tensorsOf(SEP, w);
+    const denseTensors = tensorsOf(TINY_CONFIG, denseValues);
+    sep.setWeights(sepTensors);
+    dense.setWeights(denseTensors);
+    tf.dispose([...Object.values(sepTensors), ...Object.values(denseTensors)]);
+    const x = tf.randomUniform([2, 32, 32, 3], -1, 1, 'float32', 4) as tf.Tensor4D;
+    const a = sep.runStages(x);
+    const b = dense.runStages(x);
+    for (let t = 0; t < 3; t++) {
+      const diff = tf.tidy(() => a[t]!.sub(b[t]!).abs().max().dataSync()[0]!);
+      const scale = tf.tidy(() => b[t]!.abs().max().dataSync()[0]!);
+      expect(diff, `stage ${t + 1}`).toBeLessThan(1e-4 * Math.max(1, scale));
+    }
+    expect(tf.tidy(() => a[2]!.sub(a[0]!).abs().max().dataSync()[0]!)).toBeGreaterThan(1e-3); // not trivially equal
+    tf.dispose([x, ...a, ...b]);
+    const before = tf.memory().numTensors;
+    sep.dispose();
+    dense.dispose();
+    expect(tf.memory().numTensors).toBeLessThan(before);
+  });
+
+  it('count kernel^2 x in + in x out multiply-adds per cell, as training counts them', () => {
+    const dense = cumulativeStageMacs(TINY_CONFIG, numMaps);
+    const sep = cumulativeStageMacs(SEP, numMaps);
+    expect(sep[0]).toBe(dense[0]);
+    // 8 x 8 maps, 8 -> 8 channels: 9 x 8 x 8 dense against 9 x 8 + 8 x 8 separable, per stage
+    expect(dense[1]! - sep[1]!).toBe(64 * (9 * 8 * 8 - (9 * 8 + 8 * 8)));
+    expect(dense[2]! - sep[2]!).toBe(2 * 64 * (9 * 8 * 8 - (9 * 8 + 8 * 8)));
+  });
+
+  it('validation rejects a separable flag that is not a boolean', () => {
+    expect(validateConfig(SEP)).toBe(SEP);
+    expect(() => validateConfig({ ...SEP, refineLayers: [{ filters: 8, kernel: 3, separable: 'yes' }] }))
+      .toThrow(/config.refineLayers\[0\].separable must be true or false, got "yes"/);
+  });
+});

@@ -14,6 +14,11 @@ export interface RefineLayer {
   filters: number;
   kernel: number;
   dilation?: number;
+  /**
+   * Depthwise-separable: a kernel x kernel depthwise convolution (no bias, no activation) then a 1x1
+   * convolution to `filters` with bias and relu. Default false (one dense convolution).
+   */
+  separable?: boolean;
 }
 
 /**
@@ -74,7 +79,13 @@ export function validateConfig(config: unknown, where = 'config'): CpmConfig {
     if (allowPool && l.pool !== undefined && !isPosInt(l.pool)) throw bad(`model.json: ${where}.pool must be a positive integer`);
   };
   c.backbone.forEach((l, i) => checkLayer(l, `${where}.backbone[${i}]`, true));
-  c.refineLayers.forEach((l, i) => checkLayer(l, `${where}.refineLayers[${i}]`, false));
+  c.refineLayers.forEach((l, i) => {
+    checkLayer(l, `${where}.refineLayers[${i}]`, false);
+    const separable = (l as Record<string, unknown>).separable;
+    if (separable !== undefined && typeof separable !== 'boolean') {
+      throw bad(`model.json: ${where}.refineLayers[${i}].separable must be true or false, got ${JSON.stringify(separable)}`);
+    }
+  });
   if (c.context !== undefined) {
     if (!Array.isArray(c.context) || c.context.length === 0) throw bad(`model.json: ${where}.context must be a non-empty array when present`);
     c.context.forEach((l, i) => checkLayer(l, `${where}.context[${i}]`, true));

@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { PoseError } from '../errors.js';
+import { DilatedDepthwiseConv } from './depthwise.js';
 import { contextStrideOf, inputMultipleOf, mapSizeOf, strideOf, type CpmConfig } from './config.js';
 import { convSpecs, weightSpecs, type ConvSpec, type WeightSpec } from './weight-specs.js';
 
@@ -18,7 +19,8 @@ export class CpmGraph {
   /** map side at the model's inputSize */
   readonly mapSize: number;
   readonly weightSpecs: WeightSpec[];
-  private readonly convs: Map<string, { spec: ConvSpec; layer: tf.layers.Layer }>;
+  /** each convolution's layer; a separable one also has its depthwise layer */
+  private readonly convs: Map<string, { spec: ConvSpec; layer: tf.layers.Layer; depthwise?: tf.layers.Layer }>;
   /** models[k - 1] outputs the maps of stages 1..k */
   private readonly models: tf.LayersModel[];
   private disposed = false;
@@ -36,11 +38,18 @@ export class CpmGraph {
     // for the first pass of two-pass inference (model.json refine.detectSize)
     const input = tf.input({ shape: [null, null, 3], name: 'image' });
     const conv = (spec: ConvSpec, x: tf.SymbolicTensor): tf.SymbolicTensor => {
+      const name = spec.prefix.replace(/\//g, '_');
+      let depthwise: tf.layers.Layer | undefined;
+      if (spec.separable) {
+        // no bias or activation here: training's batch-norm after it is folded into the pointwise bias
+        depthwise = new DilatedDepthwiseConv({ name: `${name}_depthwise`, kernelSize: spec.kernel, dilation: spec.dilation });
+        x = depthwise.apply(x) as tf.SymbolicTensor;
+      }
       const layer = tf.layers.conv2d({
-        name: spec.prefix.replace(/\//g, '_'),
+        name,
         filters: spec.filters,
-        kernelSize: spec.kernel,
-        dilationRate: spec.dilation,
+        kernelSize: spec.separable ? 1 : spec.kernel,
+        dilationRate: spec.separable ? 1 : spec.dilation,
         strides: 1,
         padding: 'same',
         useBias: true,
@@ -50,7 +59,7 @@ export class CpmGraph {
         kernelInitializer: 'zeros',
         biasInitializer: 'zeros',
       });
-      this.convs.set(spec.prefix, { spec, layer });
+      this.convs.set(spec.prefix, { spec, layer, depthwise });
       return layer.apply(x) as tf.SymbolicTensor;
     };
 
@@ -139,10 +148,15 @@ export class CpmGraph {
    * Shapes must already have been validated; a missing name throws BAD_MODEL.
    */
   setWeights(weights: Record<string, tf.Tensor>): void {
-    for (const { spec, layer } of this.convs.values()) {
+    for (const { spec, layer, depthwise } of this.convs.values()) {
       const kernel = weights[`${spec.prefix}/kernel`];
       const bias = weights[`${spec.prefix}/bias`];
       if (!kernel || !bias) throw new PoseError('BAD_MODEL', `missing weight ${spec.prefix}/${kernel ? 'bias' : 'kernel'}`);
+      if (depthwise) {
+        const dw = weights[`${spec.prefix}/depthwise_kernel`];
+        if (!dw) throw new PoseError('BAD_MODEL', `missing weight ${spec.prefix}/depthwise_kernel`);
+        depthwise.setWeights([dw]);
+      }
       layer.setWeights([kernel, bias]);
     }
   }
@@ -155,8 +169,8 @@ export class CpmGraph {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const { layer } of this.convs.values()) {
-      for (const w of layer.weights) w.dispose();
+    for (const { layer, depthwise } of this.convs.values()) {
+      for (const w of [...layer.weights, ...(depthwise?.weights ?? [])]) w.dispose();
     }
   }
 

@@ -12,6 +12,12 @@ export interface ConvSpec {
   linear: boolean;
   /** backbone: pool size after the convolution; context branch: pool size before it */
   pool: number;
+  /**
+   * Depthwise-separable (refinement layers only): `kernel` and `dilation` are the depthwise convolution's
+   * (weight `<prefix>/depthwise_kernel`, no bias), then a 1x1 convolution `inChannels` -> `filters`
+   * (`<prefix>/kernel` and `<prefix>/bias`).
+   */
+  separable?: boolean;
 }
 
 /** A weight as listed in the manifest: name and shape, in manifest order. */
@@ -56,7 +62,7 @@ export function convSpecs(config: CpmConfig, numMaps: number): ConvSpec[] {
     config.refineLayers.forEach((l, i) => {
       specs.push({
         prefix: `stage${t}/conv${i + 1}`, kernel: l.kernel, dilation: l.dilation ?? 1,
-        inChannels: cin, filters: l.filters, linear: false, pool: 1,
+        inChannels: cin, filters: l.filters, linear: false, pool: 1, ...(l.separable ? { separable: true } : {}),
       });
       cin = l.filters;
     });
@@ -65,10 +71,26 @@ export function convSpecs(config: CpmConfig, numMaps: number): ConvSpec[] {
   return specs;
 }
 
-/** Every weight tensor the config calls for, in manifest order: kernel then bias per convolution. */
+/**
+ * Every weight tensor the config calls for, in manifest order: kernel then bias per convolution (a
+ * separable one: its depthwise kernel first).
+ */
 export function weightSpecs(config: CpmConfig, numMaps: number): WeightSpec[] {
-  return convSpecs(config, numMaps).flatMap((s) => [
-    { name: `${s.prefix}/kernel`, shape: [s.kernel, s.kernel, s.inChannels, s.filters] },
-    { name: `${s.prefix}/bias`, shape: [s.filters] },
-  ]);
+  return convSpecs(config, numMaps).flatMap((s) => s.separable
+    ? [
+      { name: `${s.prefix}/depthwise_kernel`, shape: [s.kernel, s.kernel, s.inChannels, 1] },
+      { name: `${s.prefix}/kernel`, shape: [1, 1, s.inChannels, s.filters] },
+      { name: `${s.prefix}/bias`, shape: [s.filters] },
+    ]
+    : [
+      { name: `${s.prefix}/kernel`, shape: [s.kernel, s.kernel, s.inChannels, s.filters] },
+      { name: `${s.prefix}/bias`, shape: [s.filters] },
+    ]);
+}
+
+/** Multiply-adds per output pixel of one convolution (a separable one: depthwise plus pointwise). */
+export function macsPerPixel(spec: ConvSpec): number {
+  return spec.separable
+    ? spec.kernel * spec.kernel * spec.inChannels + spec.inChannels * spec.filters
+    : spec.kernel * spec.kernel * spec.inChannels * spec.filters;
 }

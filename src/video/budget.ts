@@ -1,5 +1,5 @@
 import type { CpmConfig } from '../model/config.js';
-import { convSpecs } from '../model/weight-specs.js';
+import { convSpecs, macsPerPixel } from '../model/weight-specs.js';
 
 /**
  * Multiply-adds of one pass through stages 1..k, for k = 1..T (index k - 1): the relative cost of
@@ -11,7 +11,7 @@ export function cumulativeStageMacs(config: CpmConfig, numMaps: number): number[
   let contextSide = 0;
   for (const s of convSpecs(config, numMaps)) {
     const m = /^(backbone|context|stage(\d+))\//.exec(s.prefix)!;
-    const conv = s.kernel * s.kernel * s.inChannels * s.filters;
+    const conv = macsPerPixel(s);
     if (m[1] === 'context') {
       // the branch pools before each convolution and runs only with stage 2 (graph.ts)
       if (contextSide === 0) contextSide = side;

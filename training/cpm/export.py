@@ -16,13 +16,13 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .model import CPM, PREPROCESS, ConvBNReLU, count_macs, normalise
+from .model import CPM, PREPROCESS, ConvBNReLU, SeparableConvBNReLU, count_macs, normalise
 
 FORMAT = "cpm-pose/1"
 
 
 def named_layers(model):
-    """(name, module) in manifest order; module is ConvBNReLU or a plain Conv2d (linear output)."""
+    """(name, module) in manifest order; module is ConvBNReLU, SeparableConvBNReLU or a plain Conv2d (linear output)."""
     out = []
     convs = [m for m in model.backbone if isinstance(m, ConvBNReLU)]
     out += [(f"backbone/conv{i + 1}", m) for i, m in enumerate(convs)]
@@ -38,13 +38,28 @@ def named_layers(model):
     return out
 
 
-def folded(module):
-    """Kernel (out,in,kh,kw) and bias with batch-norm folded in (eval statistics)."""
-    if isinstance(module, nn.Conv2d):
-        return module.weight.detach(), module.bias.detach()
-    conv, bn = module[0], module[1]
+def _fold(conv, bn):
     scale = bn.weight.detach() / torch.sqrt(bn.running_var + bn.eps)
     return conv.weight.detach() * scale.view(-1, 1, 1, 1), bn.bias.detach() - bn.running_mean * scale
+
+
+def folded(module):
+    """{suffix: tensor} with batch-norm folded in (eval statistics): "kernel" (out,in,kh,kw) and "bias"; a
+    separable layer also "depthwise_kernel" (in,1,kh,kw). Its first batch-norm scales the depthwise kernel
+    and its shift, passed through the linear 1x1, joins the pointwise bias."""
+    if isinstance(module, nn.Conv2d):
+        return {"kernel": module.weight.detach(), "bias": module.bias.detach()}
+    if isinstance(module, SeparableConvBNReLU):
+        dw, dw_shift = _fold(module[0], module[1])
+        pw, pw_bias = _fold(module[2], module[3])
+        return {"depthwise_kernel": dw, "kernel": pw, "bias": pw_bias + pw[:, :, 0, 0] @ dw_shift}
+    w, b = _fold(module[0], module[1])
+    return {"kernel": w, "bias": b}
+
+
+# TF.js layouts: a conv kernel [kh, kw, in, out] from PyTorch's (out, in, kh, kw); a depthwise kernel
+# [kh, kw, in, 1] from (in, 1, kh, kw): the same permutation
+_TFJS_ORDER = {"depthwise_kernel": (2, 3, 0, 1), "kernel": (2, 3, 1, 0)}
 
 
 def git_commit():
@@ -59,8 +74,9 @@ def write_model(model, spec, folder, name, float16=False, provenance=None, refin
     os.makedirs(folder, exist_ok=True)
     specs, blobs = [], []
     for lname, module in named_layers(model):
-        w, b = folded(module)
-        for suffix, arr in (("kernel", w.permute(2, 3, 1, 0)), ("bias", b)):
+        for suffix, arr in folded(module).items():
+            if suffix in _TFJS_ORDER:
+                arr = arr.permute(*_TFJS_ORDER[suffix])
             a = arr.contiguous().numpy().astype(np.float32)
             entry = {"name": f"{lname}/{suffix}", "shape": list(a.shape), "dtype": "float32"}
             if float16:
@@ -129,7 +145,15 @@ def load_into(model, folder):
     _, tensors = read_weights(folder)
     for lname, module in named_layers(model):
         k, b = tensors[f"{lname}/kernel"].permute(3, 2, 0, 1), tensors[f"{lname}/bias"]
-        if isinstance(module, nn.Conv2d):
+        if isinstance(module, SeparableConvBNReLU):
+            module[0].weight.copy_(tensors[f"{lname}/depthwise_kernel"].permute(2, 3, 0, 1))
+            module[2].weight.copy_(k)
+            for bn, shift in ((module[1], torch.zeros_like(module[1].bias)), (module[3], b)):
+                bn.weight.fill_(1.0)
+                bn.bias.copy_(shift)
+                bn.running_mean.zero_()
+                bn.running_var.fill_(1.0 - bn.eps)
+        elif isinstance(module, nn.Conv2d):
             module.weight.copy_(k)
             module.bias.copy_(b)
         else:

@@ -25,6 +25,27 @@ class ConvBNReLU(nn.Sequential):
         )
 
 
+class SeparableConvBNReLU(nn.Sequential):
+    """Depthwise kxk (batch-norm, no activation) then 1x1 to cout (batch-norm, relu): a refinement layer with
+    "separable": true. Export folds the first batch-norm into the depthwise kernel and the pointwise bias."""
+
+    def __init__(self, cin, cout, kernel=3, dilation=1):
+        pad = dilation * (kernel - 1) // 2
+        super().__init__(
+            nn.Conv2d(cin, cin, kernel, padding=pad, dilation=dilation, groups=cin, bias=False),
+            nn.BatchNorm2d(cin),
+            nn.Conv2d(cin, cout, 1, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(inplace=True),
+        )
+
+
+def refine_layer(cin, layer):
+    """One refinement layer from its config entry (docs/model-format.md)."""
+    cls = SeparableConvBNReLU if layer.get("separable") else ConvBNReLU
+    return cls(cin, layer["filters"], layer["kernel"], layer.get("dilation", 1))
+
+
 class Head(nn.Sequential):
     """Two 1x1 convolutions: hidden (relu) then the maps (linear)."""
 
@@ -64,7 +85,7 @@ class CPM(nn.Module):
         for _ in range(cfg["stages"] - 1):
             convs, c = [], feat + self.num_maps
             for layer in cfg["refineLayers"]:
-                convs.append(ConvBNReLU(c, layer["filters"], layer["kernel"], layer.get("dilation", 1)))
+                convs.append(refine_layer(c, layer))
                 c = layer["filters"]
             self.refine.append(nn.Sequential(*convs, Head(c, cfg["refineHidden"], self.num_maps)))
         for m in self.modules():
@@ -132,7 +153,10 @@ def count_macs(cfg, num_joints):
     for _ in range(cfg["stages"] - 1):
         c = feat + maps
         for layer in cfg["refineLayers"]:
-            macs += cells * layer["kernel"] ** 2 * c * layer["filters"]
+            if layer.get("separable"):
+                macs += cells * (layer["kernel"] ** 2 * c + c * layer["filters"])
+            else:
+                macs += cells * layer["kernel"] ** 2 * c * layer["filters"]
             c = layer["filters"]
         macs += cells * (c * cfg["refineHidden"] + cfg["refineHidden"] * maps)
     return macs

@@ -84,6 +84,8 @@ def _check_narrower(old, new):
     if any(o[k] != n[k] for k in same) or len(o["backbone"]) != len(n["backbone"]) \
             or len(o["refineLayers"]) != len(n["refineLayers"]):
         raise ValueError("a pruned model must keep the input size, stages and layer counts")
+    if any(l.get("separable") for l in o["refineLayers"] + n["refineLayers"]):
+        raise ValueError("pruning does not handle separable refinement layers")
     for a, b in list(zip(o["backbone"], n["backbone"])) + list(zip(o["refineLayers"], n["refineLayers"])):
         if a["kernel"] != b["kernel"] or a.get("dilation", 1) != b.get("dilation", 1) or a.get("pool", 1) != b.get("pool", 1):
             raise ValueError(f"kernel, dilation or pool differs: {a} vs {b}")

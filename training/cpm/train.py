@@ -225,6 +225,12 @@ def init_from(model, source, num_joints):
         # e.g. a pass-1 network (fewer stages) specialised from the full model: stages 1..k as they are
         missing, unexpected = model.load_state_dict(src.state_dict(), strict=False)
         assert not missing and all(k.startswith("refine.") for k in unexpected), (missing, unexpected)
+    elif new_refinement(src.cfg, model.cfg):
+        # another refinement design (e.g. separable layers) on the same image features: the backbone and
+        # stage 1 (and a context branch) as they are, stages 2..T trained afresh
+        src_state = {k: v for k, v in src.state_dict().items() if not k.startswith("refine.")}
+        missing, unexpected = model.load_state_dict(src_state, strict=False)
+        assert not unexpected and all(k.startswith("refine.") for k in missing), (missing, unexpected)
     elif adds_context(src.cfg, model.cfg):
         # every old layer is kept; the new branch starts silent (model.py), so the function is unchanged
         missing, unexpected = model.load_state_dict(src.state_dict(), strict=False)
@@ -245,6 +251,30 @@ def keeps_first_stages(old_cfg, new_cfg):
     """True when new_cfg is old_cfg with fewer stages (and maybe another inputSize), nothing else."""
     strip = lambda c: {k: v for k, v in c.items() if k not in ("inputSize", "stages")}
     return strip(old_cfg) == strip(new_cfg) and new_cfg["stages"] < old_cfg["stages"]
+
+
+def new_refinement(old_cfg, new_cfg):
+    """True when the two configs differ only in stages 2..T (refineLayers, refineHidden, stages) and some
+    refinement layer changes kind or shape (not a plain widening or narrowing, which grow/prune handle)."""
+    refinement = ("inputSize", "refineLayers", "refineHidden", "stages")
+    strip = lambda c: {k: v for k, v in c.items() if k not in refinement}
+    kinds = lambda c: [bool(l.get("separable")) for l in c["refineLayers"]]
+    return strip(old_cfg) == strip(new_cfg) and kinds(old_cfg) != kinds(new_cfg)
+
+
+FREEZABLE = ("backbone", "stage1", "context", "context_out")
+
+
+def freeze(model, names):
+    """Stop training the named top-level modules (train.freeze): no gradients, batch-norm statistics kept
+    (frozen_train puts them back in eval mode). Returns the frozen modules."""
+    bad = [n for n in names if n not in FREEZABLE]
+    if bad:
+        raise ValueError(f"train.freeze: {bad} not among {list(FREEZABLE)}")
+    frozen = [getattr(model, n) for n in names if getattr(model, n) is not None]
+    for m in frozen:
+        m.requires_grad_(False)
+    return frozen
 
 
 def adds_context(old_cfg, new_cfg):
@@ -360,7 +390,11 @@ def main(argv=None):
         crop_model = load_model(args.crop_model, data.spec.num_joints).eval().to(memory_format=torch.channels_last)
         tcfg["crop_model"] = args.crop_model  # saved with the config: export's provenance
         print(f"validation pass 2: {args.crop_model}", flush=True)
-    opt = torch.optim.AdamW(model.parameters(), lr=tcfg["lr"], weight_decay=tcfg["weight_decay"])
+    frozen = freeze(model, tcfg.get("freeze", []))
+    if frozen:
+        print(f"frozen: {', '.join(tcfg['freeze'])}", flush=True)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=tcfg["lr"],
+                            weight_decay=tcfg["weight_decay"])
     ema = EMA(model, tcfg["ema_decay"])
     n_train = len(data.train[0])
     steps_per_epoch = max(1, n_train // tcfg["batch_size"])
@@ -391,6 +425,8 @@ def main(argv=None):
     losses_seen = []
     for epoch in range(start_epoch, tcfg["epochs"]):
         model.train()
+        for m in frozen:  # a frozen layer computes what it did: its batch-norm keeps its statistics
+            m.eval()
         perm = torch.randperm(n_train, generator=gen).numpy()
         run_loss, run_stage, nb = 0.0, None, 0
         for i in range(steps_per_epoch):

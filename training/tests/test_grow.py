@@ -190,3 +190,39 @@ def test_a_network_with_fewer_stages_keeps_the_first_stages(tmp_path):
         assert len(b) == 2
         for s in range(2):
             assert (a[s] - b[s]).abs().max().item() < 1e-4
+
+
+def separable(cfg, width=7):
+    sep = copy.deepcopy(cfg)
+    sep["refineLayers"] = [{**layer, "filters": width, "separable": True} for layer in cfg["refineLayers"]]
+    return sep
+
+
+def test_init_into_separable_refinement_keeps_stage_1_and_trains_the_rest_afresh(tmp_path):
+    small, sep = initialised_from_small(separable(SMALL), tmp_path)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        assert (small(x)[0] - sep(x)[0]).abs().max().item() < 1e-4  # stage 1: the same function
+        # stages 2..T start from uniform beliefs (their last 1x1 convolutions are zero)
+        assert sep(x)[1].abs().max().item() == 0
+
+
+def test_frozen_modules_keep_their_weights_and_batch_norm_statistics():
+    from training.cpm.train import freeze
+    torch.manual_seed(0)
+    model = CPM(separable(SMALL), 3)
+    frozen = freeze(model, ["backbone", "stage1"])
+    before = copy.deepcopy(model.state_dict())
+    opt = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1)
+    model.train()
+    for m in frozen:
+        m.eval()
+    loss = sum((m - 1).square().mean() for m in model(torch.randn(4, 3, 32, 32)))
+    loss.backward()
+    opt.step()
+    after = model.state_dict()
+    changed = {k for k in before if not torch.equal(before[k], after[k])}
+    assert not {k for k in changed if k.startswith(("backbone.", "stage1."))}
+    assert {k for k in changed if k.startswith("refine.") and k.endswith(".weight")}  # the rest did train
+    with pytest.raises(ValueError, match="train.freeze"):
+        freeze(model, ["refine"])

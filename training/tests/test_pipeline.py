@@ -267,8 +267,12 @@ def test_letterbox_moves_joints_with_the_image():
     assert canvas[int(10.5 * sy + y0), int(80.5 * sx + x0)].max() > 0
 
 
-def test_export_folds_batch_norm_exactly(tmp_path):
-    cfg = TINY_CPM
+# the same refinement with depthwise-separable layers (docs/model-format.md, "separable")
+TINY_SEPARABLE = {**TINY_CPM, "refineLayers": [{**l, "separable": True} for l in TINY_CPM["refineLayers"]]}
+
+
+@pytest.mark.parametrize("cfg", [TINY_CPM, TINY_SEPARABLE], ids=["dense", "separable"])
+def test_export_folds_batch_norm_exactly(tmp_path, cfg):
     torch.manual_seed(0)
     model = CPM(cfg, 3)
     model.train()
@@ -284,6 +288,10 @@ def test_export_folds_batch_norm_exactly(tmp_path):
     _, tensors = read_weights(str(tmp_path))
     assert list(tensors)[0] == "backbone/conv1/kernel" and tensors["backbone/conv1/kernel"].shape == (3, 3, 3, 4)
     assert "stage3/out/bias" in tensors
+    if cfg is TINY_SEPARABLE:
+        cin = tensors["stage2/conv1/kernel"].shape[2]
+        assert tensors["stage2/conv1/depthwise_kernel"].shape == (3, 3, cin, 1)
+        assert tensors["stage2/conv1/kernel"].shape[:2] == (1, 1)
     again = CPM(cfg, 3).eval()
     load_into(again, str(tmp_path))
     x = torch.randn(2, 3, 32, 32)

@@ -42,6 +42,9 @@ def test_smoke_run_learns_and_exports(tmp_path):
     # the smoke config has a context branch, so the TS parity test covers it; training has moved it off zero
     _, tensors = export.read_weights(SMOKE_MODEL)
     assert tensors["context/out/kernel"].abs().max().item() > 0
+    # and a depthwise-separable refinement layer (depthwise kernel [3, 3, in, 1], then a 1x1)
+    assert tensors["stage2/conv2/depthwise_kernel"].shape == (3, 3, 12, 1)
+    assert tensors["stage2/conv2/kernel"].shape == (1, 1, 12, 12)
     parity = json.load(open(os.path.join(SMOKE_MODEL, "parity.json")))
     assert [c["inputShape"][0] for c in parity["cases"]] == [64, 48]
     # resume continues from the checkpoint's step
