@@ -123,6 +123,36 @@ describe('library inputs in Chromium', () => {
     }
   });
 
+  // src/model/depthwise.ts runs tf.depthwiseConv2d with its dilation; the parity test checks it against
+  // PyTorch on cpu and wasm, this one on WebGL's shaders (a dilated depthwise kernel has its own program)
+  it('a model with separable (dilated depthwise) refinement layers gives the same belief maps on WebGL as on wasm', async () => {
+    const r = await page.evaluate(async () => {
+      const { createRandomModel, CPM_LITE_CONFIG } = window.tools;
+      const config = { ...CPM_LITE_CONFIG, refineLayers: CPM_LITE_CONFIG.refineLayers.map((l) => ({ ...l, separable: true })) };
+      const model = createRandomModel({ config, seed: 3 });
+      const img = new Image();
+      img.src = '/photo.jpg';
+      await img.decode();
+      const maps: Record<string, number[][]> = {};
+      for (const backend of ['wasm', 'webgl'] as const) {
+        const est = await window.cpm.createEstimator({ backend, wasmPaths: '/wasm/', model });
+        const pose = await est.estimatePose(img, { cropPass: false, returnBeliefMaps: true });
+        maps[backend] = pose.beliefMaps!.map((m) => Array.from(m.data));
+        est.dispose();
+      }
+      return maps;
+    });
+    expect(r.wasm).toHaveLength(4);
+    let worst = 0;
+    let spread = 0;
+    r.wasm!.forEach((m, t) => m.forEach((v, i) => {
+      worst = Math.max(worst, Math.abs(v - r.webgl![t]![i]!));
+      spread = Math.max(spread, Math.abs(v - r.wasm![0]![i]!));
+    }));
+    expect(spread, 'the later stages differ from stage 1 (the refinement layers ran)').toBeGreaterThan(1e-3);
+    expect(worst, 'largest |WebGL - wasm| over every stage\'s probabilities').toBeLessThan(1e-3);
+  });
+
   // A call queued behind slow calls gives the frame shown when it was called, not when it ran. On WebGL a
   // call yields to the page while it waits for the GPU; on wasm the queue gives the page a turn between
   // calls (src/estimator/queue.ts), so there too the video plays on while the queue runs. With another
