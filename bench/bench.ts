@@ -285,7 +285,8 @@ const results = {
     tfjsBackendWasm: version_wasm,
     cpmPose: pkg.version,
     commit: git('rev-parse', '--short', 'HEAD'),
-    uncommittedChanges: git('status', '--porcelain').length > 0,
+    // tracked files only: an untracked file (a worktree's node_modules link, a run's output) is not a change to the code that ran
+    uncommittedChanges: git('status', '--porcelain', '--untracked-files=no').length > 0,
     chromium: browser?.browserVersion ?? null,
     playwrightCore: pwPkg.version,
     movenet: `${HUMAN_MODELS_PACKAGE}@${HUMAN_MODELS_VERSION}`,
