@@ -255,7 +255,8 @@ def keeps_first_stages(old_cfg, new_cfg):
 
 def new_refinement(old_cfg, new_cfg):
     """True when the two configs differ only in stages 2..T (refineLayers, refineHidden, stages) and some
-    refinement layer changes kind or shape (not a plain widening or narrowing, which grow/prune handle)."""
+    refinement layer changes kind, dense to separable or back (a plain widening or narrowing is grow's or
+    prune's)."""
     refinement = ("inputSize", "refineLayers", "refineHidden", "stages")
     strip = lambda c: {k: v for k, v in c.items() if k not in refinement}
     kinds = lambda c: [bool(l.get("separable")) for l in c["refineLayers"]]
@@ -266,8 +267,8 @@ FREEZABLE = ("backbone", "stage1", "context", "context_out")
 
 
 def freeze(model, names):
-    """Stop training the named top-level modules (train.freeze): no gradients, batch-norm statistics kept
-    (frozen_train puts them back in eval mode). Returns the frozen modules."""
+    """Stop training the named top-level modules (train.freeze): no gradients. Returns the frozen modules, which
+    the training loop puts back in eval mode after each model.train(), so their batch-norm statistics stay."""
     bad = [n for n in names if n not in FREEZABLE]
     if bad:
         raise ValueError(f"train.freeze: {bad} not among {list(FREEZABLE)}")
