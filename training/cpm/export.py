@@ -139,6 +139,14 @@ def read_weights(folder):
     return doc, tensors
 
 
+def _identity_batch_norm(bn, bias):
+    """A batch-norm that only adds `bias` (eval mode): what export folded into the kernel stays folded."""
+    bn.weight.fill_(1.0)
+    bn.bias.copy_(bias)
+    bn.running_mean.zero_()
+    bn.running_var.fill_(1.0 - bn.eps)  # so that 1/sqrt(var + eps) is exactly 1
+
+
 @torch.no_grad()
 def load_into(model, folder):
     """Set a (batch-norm) model from exported weights: kernels from the file, batch-norm as identity + bias."""
@@ -147,22 +155,15 @@ def load_into(model, folder):
         k, b = tensors[f"{lname}/kernel"].permute(3, 2, 0, 1), tensors[f"{lname}/bias"]
         if isinstance(module, SeparableConvBNReLU):
             module[0].weight.copy_(tensors[f"{lname}/depthwise_kernel"].permute(2, 3, 0, 1))
+            _identity_batch_norm(module[1], torch.zeros_like(module[1].bias))
             module[2].weight.copy_(k)
-            for bn, shift in ((module[1], torch.zeros_like(module[1].bias)), (module[3], b)):
-                bn.weight.fill_(1.0)
-                bn.bias.copy_(shift)
-                bn.running_mean.zero_()
-                bn.running_var.fill_(1.0 - bn.eps)
+            _identity_batch_norm(module[3], b)
         elif isinstance(module, nn.Conv2d):
             module.weight.copy_(k)
             module.bias.copy_(b)
         else:
-            conv, bn = module[0], module[1]
-            conv.weight.copy_(k)
-            bn.weight.fill_(1.0)
-            bn.bias.copy_(b)
-            bn.running_mean.zero_()
-            bn.running_var.fill_(1.0 - bn.eps)  # so that 1/sqrt(var + eps) is exactly 1
+            module[0].weight.copy_(k)
+            _identity_batch_norm(module[1], b)
 
 
 def synthetic_image(size, seed=0):
