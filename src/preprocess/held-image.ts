@@ -42,18 +42,26 @@ function pooledTensor(p: Pixels, w: number, h: number, px: number, py: number): 
   const ow = Math.floor(w / px);
   const oh = Math.floor(h / py);
   const out = new Float32Array(ow * oh * 3);
-  const sums = new Float64Array(ow * 3);
+  // integer sums: exact (at most 255 x px x py per block)
+  const sums = new Uint32Array(ow * 3);
   const n = px * py;
   for (let oy = 0; oy < oh; oy++) {
     sums.fill(0);
     for (let r = 0; r < py; r++) {
       let i = ((p.y + oy * py + r) * stride + p.x) * c;
       for (let ox = 0, o = 0; ox < ow; ox++, o += 3) {
+        // one block's row in local sums: about twice as fast as adding into the array per pixel
+        let s0 = 0;
+        let s1 = 0;
+        let s2 = 0;
         for (let k = 0; k < px; k++, i += c) {
-          sums[o] += bytes[i]!;
-          sums[o + 1] += bytes[i + 1]!;
-          sums[o + 2] += bytes[i + 2]!;
+          s0 += bytes[i]!;
+          s1 += bytes[i + 1]!;
+          s2 += bytes[i + 2]!;
         }
+        sums[o] += s0;
+        sums[o + 1] += s1;
+        sums[o + 2] += s2;
       }
     }
     for (let j = 0, o = oy * ow * 3; j < sums.length; j++) out[o + j] = sums[j]! / n;
