@@ -5,7 +5,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PoseError } from '../src/errors.js';
 import { selectBackend } from '../src/backend/backend.js';
 import { cropImage, releaseImage, toImageTensor } from '../src/preprocess/input.js';
-import { letterbox, planLetterbox } from '../src/preprocess/letterbox.js';
+import { letterbox, planLetterbox, type LetterboxOptions } from '../src/preprocess/letterbox.js';
 import { frameToImage, frameToInput, inputToFrame } from '../src/preprocess/transform.js';
 import type { PreprocessSpec } from '../src/weights/format.js';
 import { canvasStub } from './canvas-stub.js';
@@ -152,10 +152,11 @@ describe('letterbox content', () => {
     ['flipped roi', 463, 301, { flipHorizontal: true, roi: { x: 41, y: 10, width: 230, height: 233 } }],
     ['roi past the image, padded, trimmed', 463, 301, { padOutside: true, flipHorizontal: true, roi: { x: 300, y: -50, width: 250, height: 250 }, trimMultiple: 4 }],
     ['a thin strip: pooled 14 x 14, rows dropped at the bottom', 900, 40, { roi: { x: 0, y: 0, width: 900, height: 40 } }],
-  ])('%s: a pixel buffer, pooled while read, gives the input its tensor gives', (_name, W, H, opts) => {
-    const data = Uint8Array.from({ length: W * H * 4 }, (_, i) => (i * 7919 + (i >> 9) * 31) % 256);
-    const asBuffer = toImageTensor({ data, width: W, height: H });
-    const tensor = tf.tensor3d(Int32Array.from(data.filter((_, i) => i % 4 !== 3)), [H, W, 3], 'int32');
+    ['RGB bytes (3 channels), whole image, pooled 7 x 7', 463, 301, {}, 3],
+  ] as Array<[string, number, number, Partial<LetterboxOptions>, (3 | 4)?]>)('%s: a pixel buffer, pooled while read, gives the input its tensor gives', (_name, W, H, opts, channels = 4) => {
+    const data = Uint8Array.from({ length: W * H * channels }, (_, i) => (i * 7919 + (i >> 9) * 31) % 256);
+    const asBuffer = toImageTensor({ data, width: W, height: H, channels });
+    const tensor = tf.tensor3d(Int32Array.from(data.filter((_, i) => channels === 3 || i % 4 !== 3)), [H, W, 3], 'int32');
     const before = tf.memory().numTensors;
     const a = letterbox(asBuffer, PRE, { inputSize: 32, ...opts });
     expect(tf.memory().numTensors).toBe(before + 1); // the input only: no full-size tensor of the image
