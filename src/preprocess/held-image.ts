@@ -42,8 +42,7 @@ function pooledTensor(p: Pixels, w: number, h: number, px: number, py: number): 
   const ow = Math.floor(w / px);
   const oh = Math.floor(h / py);
   const out = new Float32Array(ow * oh * 3);
-  // integer sums: exact (at most 255 x px x py per block)
-  const sums = new Uint32Array(ow * 3);
+  const sums = new Float64Array(ow * 3);
   const n = px * py;
   for (let oy = 0; oy < oh; oy++) {
     sums.fill(0);
