@@ -16,9 +16,9 @@ import { parseArgs } from 'node:util';
 import { createEstimator } from '../src/index.js';
 import { DEFAULT_TRACKER_SPEC } from '../src/weights/format.js';
 import { scriptArgs } from './args.js';
-import { decodeImage, loadLspet, progress, selectSplit, type Rgba } from './lspet.js';
+import { decodeImage, loadLspet, progress, selectSplit } from './lspet.js';
 import { quantile } from './timing.js';
-import { backgroundFrame } from '../test/video-helpers.js';
+import { blankFrames } from '../test/video-helpers.js';
 
 const USAGE = 'usage: npm run bench:scores -- [--data ../shared/data/lspet] [--model <folder or model.json>] [--write]';
 const { help } = scriptArgs(USAGE);
@@ -54,28 +54,7 @@ for (const th of [...new Set([0.05, 0.08, current, 0.1, 0.12, 0.15])].sort((x, y
   console.log(`  below ${th}${th === current ? " (the model's minPoseScore now)" : ''}: ${belowShare(th)}`);
 }
 
-const W = 640;
-const H = 480;
-function frame(pixel: (x: number, y: number) => [number, number, number]): Rgba {
-  const d = new Uint8Array(W * H * 4);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      d.set([...pixel(x, y), 255], (y * W + x) * 4);
-    }
-  }
-  return { data: d, width: W, height: H };
-}
-let seed = 1;
-const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
-const empty: Record<string, Rgba> = {
-  black: frame(() => [0, 0, 0]),
-  grey: frame(() => [128, 128, 128]),
-  white: frame(() => [255, 255, 255]),
-  gradient: frame((x, y) => [(x * 255) / W, (y * 255) / H, 128]),
-  // the background of test/video.test.ts's blank frames
-  'test background': backgroundFrame(W, H),
-  'uniform noise': frame(() => [256 * random(), 256 * random(), 256 * random()].map(Math.floor) as [number, number, number]),
-};
+const empty = blankFrames(640, 480);
 console.log('\nframes with nobody in them (two passes / one pass):');
 let highest = 0;
 for (const [name, img] of Object.entries(empty)) {

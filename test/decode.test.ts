@@ -122,6 +122,26 @@ describe('decodeMaps', () => {
     expect(score).toBeCloseTo(keypoints.reduce((s, k) => s + k.score, 0) / 3, 12);
     for (const k of keypoints) expect(k.score).toBeGreaterThan(0.5);
   });
+
+  // peaks (x, y) in map cells; spread = the longer side of their bounding box
+  it.each([
+    { peaks: [[2, 2], [12, 3], [7, 7]], minSpread: 3, spread: 10, factor: 1 },
+    { peaks: [[2, 2], [12, 3], [7, 7]], minSpread: 0, spread: 10, factor: 1 },
+    { peaks: [[5, 5], [6, 5], [5.5, 6.5]], minSpread: 3, spread: 1.5, factor: 0.5 },
+    { peaks: [[5, 5], [5, 8], [5, 6]], minSpread: 3, spread: 3, factor: 1 },
+    { peaks: [[5, 5], [5, 5], [5, 5]], minSpread: 3, spread: 0, factor: 0 },
+    { peaks: [[5, 5], [5, 5], [5, 5]], minSpread: undefined, spread: 0, factor: 1 },
+  ] as Array<{ peaks: Array<[number, number]>; minSpread: number | undefined; spread: number; factor: number }>)(
+    'pose score is scaled by spread / minSpread below minSpread: spread $spread, minSpread $minSpread -> x$factor',
+    ({ peaks, minSpread, factor }) => {
+      const maps = gaussianMaps(16, 16, peaks);
+      const plain = decodeMaps(maps, { joints, stride: 4 });
+      const scaled = decodeMaps(maps, { joints, stride: 4, ...(minSpread !== undefined ? { minSpread } : {}) });
+      expect(scaled.keypoints).toEqual(plain.keypoints); // keypoints and their scores never change
+      expect(plain.score).toBeCloseTo(plain.keypoints.reduce((s, k) => s + k.score, 0) / 3, 12);
+      expect(scaled.score).toBeCloseTo(plain.score * factor, 5);
+    },
+  );
 });
 
 describe('flipPermutation and normaliseMaps', () => {

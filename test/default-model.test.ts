@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { BUNDLED_MODEL_NAMES, bundledModelUrl, createEstimator, estimatePose } from '../src/index.js';
 import { LSP_JOINTS } from '../src/weights/random.js';
 import { lspetImage, ROOT, SHIPPED_MODEL_JSON as MODEL } from './helpers.js';
-import { backgroundFrame } from './video-helpers.js';
+import { blankFrames } from './video-helpers.js';
 
 function requireModel() {
   if (!fs.existsSync(MODEL)) throw new Error('models/cpm-lite/model.json is missing: the default model is shipped by the training pipeline');
@@ -66,9 +66,12 @@ describe('bundled models by name', () => {
     const est = await createEstimator({ model: name });
     try {
       expect(est.model.tracker.minPoseScore).toBe(raw.tracker.minPoseScore);
-      const frame = backgroundFrame(640, 480);
-      for (const cropPass of [true, false]) {
-        expect((await est.estimatePose(frame, { cropPass })).score).toBeLessThan(est.model.tracker.minPoseScore);
+      // bench:scores' frames: plain, gradient, the test background and uniform noise, two passes and one
+      for (const [what, frame] of Object.entries(blankFrames(640, 480))) {
+        for (const cropPass of [true, false]) {
+          const { score } = await est.estimatePose(frame, { cropPass });
+          expect(score, `${what}, cropPass ${cropPass}`).toBeLessThan(est.model.tracker.minPoseScore);
+        }
       }
     } finally {
       est.dispose();

@@ -52,6 +52,32 @@ export function backgroundFrame(width: number, height: number): Rgba {
 }
 
 /**
+ * The frames with nobody in them that a model's minPoseScore is measured on (npm run bench:scores)
+ * and checked against (test/default-model.test.ts): plain, gradient, the background above, and
+ * uniform noise (a fixed seed). RGBA.
+ */
+export function blankFrames(width: number, height: number): Record<string, Rgba> {
+  const frame = (pixel: (x: number, y: number) => [number, number, number]): Rgba => {
+    const data = new Uint8Array(width * height * 4);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) data.set([...pixel(x, y), 255], (y * width + x) * 4);
+    }
+    return { data, width, height };
+  };
+  let seed = 1;
+  const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const byte = () => Math.floor(256 * random());
+  return {
+    black: frame(() => [0, 0, 0]),
+    grey: frame(() => [128, 128, 128]),
+    white: frame(() => [255, 255, 255]),
+    gradient: frame((x, y) => [(x * 255) / width, (y * 255) / height, 128]),
+    'test background': backgroundFrame(width, height),
+    'uniform noise': frame(() => [byte(), byte(), byte()]),
+  };
+}
+
+/**
  * Renders `photo` scaled by s at (ox, oy) on a width x height frame (bilinear sampling; the rest is
  * a dim, smooth, deterministic background). RGBA.
  */

@@ -182,6 +182,18 @@ describe('load errors name the first problem', () => {
     j.tracker = { minPoseScore: 0.13 };
     expect((await loadModel(write(j, bin))).json.tracker).toEqual({ minPoseScore: 0.13 });
   });
+  it('output.sigma not a positive number -> BAD_MODEL; absent -> 1.5', async () => {
+    for (const sigma of [0, -1, '1.5', null]) {
+      const j = clone();
+      j.output = { ...j.output, sigma };
+      expect(await codeOf(loadModel(write(j, bin)))).toMatch(/^BAD_MODEL: model.json: output.sigma must be a positive number/);
+    }
+    const j = clone();
+    delete j.output.sigma;
+    expect((await loadModel(write(j, bin))).json.output.sigma).toBe(1.5);
+    j.output.sigma = 2;
+    expect((await loadModel(write(j, bin))).json.output.sigma).toBe(2);
+  });
   it('in-memory model with too few bytes -> BAD_MODEL', async () => {
     expect(await codeOf(loadModel({ json: model.json, weightData: bin.slice(8) }))).toMatch(/^BAD_MODEL: weights are truncated/);
   });

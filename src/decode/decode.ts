@@ -104,10 +104,18 @@ export interface DecodeOptions {
    */
   swapSides?: boolean;
   flipPairs?: ReadonlyArray<readonly [number, number]>;
+  /**
+   * Map cells the keypoints must span (the longer side of their bounding box) for the pose score to
+   * be the plain mean: below it, the mean is scaled by span / minSpread. Default 0 (never scaled).
+   */
+  minSpread?: number;
 }
 
 /**
- * Belief-map logits -> keypoints in the caller's frame pixels, and the pose score (mean joint score).
+ * Belief-map logits -> keypoints in the caller's frame pixels, and the pose score: the mean joint
+ * score, scaled down when the keypoints span fewer than `minSpread` map cells (all the joints in one
+ * spot are no person: on uniform noise, the crop pass zooms in on such a spot and finds every joint
+ * there with joint scores like a real pose's).
  * Map cell (row, col) has its centre at input pixel ((col + 0.5) * stride, (row + 0.5) * stride).
  */
 export function decodeMaps(maps: MapView, opts: DecodeOptions): { keypoints: Keypoint[]; score: number } {
@@ -115,15 +123,26 @@ export function decodeMaps(maps: MapView, opts: DecodeOptions): { keypoints: Key
   const perm = opts.swapSides ? flipPermutation(J, opts.flipPairs ?? []) : null;
   const keypoints: Keypoint[] = [];
   let sum = 0;
+  let left = Infinity;
+  let right = -Infinity;
+  let top = Infinity;
+  let bottom = -Infinity;
   for (let j = 0; j < J; j++) {
     const p = findPeak(maps, perm ? perm[j]! : j);
-    const ix = (p.col + 0.5 + p.dx) * opts.stride;
-    const iy = (p.row + 0.5 + p.dy) * opts.stride;
-    const { x, y } = opts.transform ? inputToFrame(opts.transform, ix, iy) : { x: ix, y: iy };
+    const cx = p.col + 0.5 + p.dx;
+    const cy = p.row + 0.5 + p.dy;
+    left = Math.min(left, cx);
+    right = Math.max(right, cx);
+    top = Math.min(top, cy);
+    bottom = Math.max(bottom, cy);
+    const { x, y } = opts.transform ? inputToFrame(opts.transform, cx * opts.stride, cy * opts.stride) : { x: cx * opts.stride, y: cy * opts.stride };
     keypoints.push({ name: opts.joints[j]!, x, y, score: p.score });
     sum += p.score;
   }
-  return { keypoints, score: J > 0 ? sum / J : 0 };
+  const spread = J > 0 ? Math.max(right - left, bottom - top) : 0;
+  const minSpread = opts.minSpread ?? 0;
+  const collapse = minSpread > 0 && spread < minSpread ? spread / minSpread : 1;
+  return { keypoints, score: J > 0 ? (sum / J) * collapse : 0 };
 }
 
 /**

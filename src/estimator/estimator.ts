@@ -242,6 +242,8 @@ class Estimator implements PoseEstimator {
         transform: lb.transform,
         swapSides: opts.flipHorizontal,
         flipPairs: json.flipPairs,
+        // joints closer than two target widths share one blob on the maps: a pose that small is no person
+        minSpread: 2 * json.output.sigma,
       });
       const t = lb.transform;
       const region = framing === 'crop' && roi ? roundRoi(roi) : { x: t.cropX, y: t.cropY, width: t.cropWidth, height: t.cropHeight };

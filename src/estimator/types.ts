@@ -38,7 +38,10 @@ export interface BeliefMaps {
 export interface PoseResult {
   /** one per joint, in the model's joint order, in frame pixels (the input image; mirrored when flipHorizontal) */
   keypoints: Keypoint[];
-  /** mean of the keypoint scores, 0..1 */
+  /**
+   * mean of the keypoint scores, 0..1; scaled down when the keypoints span less than two target
+   * widths on the belief maps (2 x model.json output.sigma cells): all joints in one spot are no person
+   */
   score: number;
   /** the stage the keypoints come from (the number of stages run) */
   stage: number;

@@ -22,7 +22,7 @@ export interface TrackedPose {
   keypoints: Keypoint[];
   /** the network's keypoints of this frame, before smoothing */
   rawKeypoints: Keypoint[];
-  /** mean keypoint score, 0..1 */
+  /** the pose score, 0..1: the mean keypoint score (PoseResult.score) */
   score: number;
   /** the stage the keypoints come from (with budgetMs: the one chosen for this frame) */
   stage: number;

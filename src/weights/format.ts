@@ -82,8 +82,12 @@ export interface OutputSpec {
   kind: 'spatial-softmax';
   /** a background map follows the joint maps */
   background: boolean;
-  sigma?: number;
+  /** the training targets' Gaussian width in map cells (DEFAULT_TARGET_SIGMA when model.json has none) */
+  sigma: number;
 }
+
+/** Used when model.json's output has no "sigma": the target width of every training config (train.sigma). */
+export const DEFAULT_TARGET_SIGMA = 1.5;
 
 /** The content of model.json (docs/model-format.md). */
 export interface ModelJson {
@@ -187,6 +191,8 @@ export function validateModelJson(value: unknown): ModelJson {
     throw bad(`model.json: output.kind must be "spatial-softmax", got ${JSON.stringify(out?.kind)}`);
   }
   if (typeof out.background !== 'boolean') throw bad('model.json: output.background must be true or false');
+  if (out.sigma === undefined) out.sigma = DEFAULT_TARGET_SIGMA;
+  if (!isNum(out.sigma) || !(out.sigma > 0)) throw bad(`model.json: output.sigma must be a positive number (map cells), got ${JSON.stringify(out.sigma)}`);
   const refine = (j.refine ?? {}) as Record<string, unknown>;
   if (typeof refine !== 'object' || Array.isArray(refine)) throw bad('model.json: "refine" must be an object {margin, minSide}');
   if (refine.reframeBelow !== undefined && (!isNum(refine.reframeBelow) || refine.reframeBelow < 0 || refine.reframeBelow >= 1)) {

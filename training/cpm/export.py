@@ -69,7 +69,8 @@ def git_commit():
         return None
 
 
-def write_model(model, spec, folder, name, float16=False, provenance=None, refine=None):
+def write_model(model, spec, folder, name, float16=False, provenance=None, refine=None, sigma=None):
+    """sigma: the targets' width in map cells (the config's train.sigma), which the library's pose score uses."""
     refine = refine or {}
     os.makedirs(folder, exist_ok=True)
     specs, blobs = [], []
@@ -96,7 +97,7 @@ def write_model(model, spec, folder, name, float16=False, provenance=None, refin
         "skeleton": [[spec["joint_names"].index(a), spec["joint_names"].index(b)] for a, b in spec["skeleton"]],
         # refine.trim: which passes may drop the letterbox's padding (docs/model-format.md, preprocess.trim)
         "preprocess": {**PREPROCESS, **({"trim": refine["trim"]} if refine.get("trim") else {})},
-        "output": {"kind": "spatial-softmax", "background": True},
+        "output": {"kind": "spatial-softmax", "background": True, **({"sigma": sigma} if sigma is not None else {})},
         "refine": {"margin": refine.get("margin", 1.5), "minSide": refine.get("min_side", 0.2),
                    "detectSize": refine.get("detect_size", model.cfg["inputSize"]),
                    **({"reframeBelow": refine["reframe_below"]} if refine.get("reframe_below") else {})},
@@ -252,7 +253,7 @@ def main(argv=None):
         if args.detect_size <= 0 or args.detect_size % stride:
             ap.error(f"--detect-size must be a positive multiple of the stride ({stride}), got {args.detect_size}")
         refine["detect_size"] = args.detect_size
-    write_model(model, ck["spec"], args.folder, name, args.float16, provenance, refine)
+    write_model(model, ck["spec"], args.folder, name, args.float16, provenance, refine, sigma=cfg["train"].get("sigma"))
     if args.parity_fixture:
         write_parity_fixture(args.folder, args.parity_fixture)
     print(f"wrote {args.folder} (epoch {ck['epoch']}, val PCK@0.2 {100 * ck['val']['pck0.2']:.1f}%)")

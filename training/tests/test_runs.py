@@ -39,6 +39,8 @@ def test_smoke_run_learns_and_exports(tmp_path):
     assert doc["format"] == "cpm-pose/1" and len(doc["joints"]) == 14
     assert [6, 11] in doc["flipPairs"] or [11, 6] in doc["flipPairs"]  # right_wrist <-> left_wrist
     assert doc["refine"] == {"margin": 1.5, "minSide": 0.2, "detectSize": 48}
+    # the targets' width, which the library's pose score uses (minSpread = 2 sigma)
+    assert doc["output"] == {"kind": "spatial-softmax", "background": True, "sigma": 1.5}
     # the smoke config has a context branch, so the TS parity test covers it; training has moved it off zero
     _, tensors = export.read_weights(SMOKE_MODEL)
     assert tensors["context/out/kernel"].abs().max().item() > 0
