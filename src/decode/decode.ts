@@ -135,14 +135,16 @@ export function decodeMaps(maps: MapView, opts: DecodeOptions): { keypoints: Key
     right = Math.max(right, cx);
     top = Math.min(top, cy);
     bottom = Math.max(bottom, cy);
-    const { x, y } = opts.transform ? inputToFrame(opts.transform, cx * opts.stride, cy * opts.stride) : { x: cx * opts.stride, y: cy * opts.stride };
+    const ix = cx * opts.stride;
+    const iy = cy * opts.stride;
+    const { x, y } = opts.transform ? inputToFrame(opts.transform, ix, iy) : { x: ix, y: iy };
     keypoints.push({ name: opts.joints[j]!, x, y, score: p.score });
     sum += p.score;
   }
   const spread = J > 0 ? Math.max(right - left, bottom - top) : 0;
   const minSpread = opts.minSpread ?? 0;
-  const collapse = minSpread > 0 && spread < minSpread ? spread / minSpread : 1;
-  return { keypoints, score: J > 0 ? (sum / J) * collapse : 0 };
+  const spreadFactor = minSpread > 0 && spread < minSpread ? spread / minSpread : 1;
+  return { keypoints, score: J > 0 ? (sum / J) * spreadFactor : 0 };
 }
 
 /**
