@@ -1,6 +1,7 @@
 /**
- * Video mode (src/video): PoseTracker on the shipped model (models/cpm-lite, wasm), on synthetic
- * sequences made from LSPET photos and on ../shared/data/video/pose_1.mp4 decoded with ffmpeg.
+ * Video mode (src/video): PoseTracker on the shipped model (models/cpm-lite, wasm; the last block on
+ * every bundled model), on synthetic sequences made from LSPET photos and on
+ * ../shared/data/video/pose_1.mp4 decoded with ffmpeg.
  * Measured values are printed (console.log) so that a CI log states them.
  */
 import fs from 'node:fs';
