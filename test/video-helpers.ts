@@ -38,17 +38,18 @@ export function backgroundPixel(x: number, y: number): [number, number, number] 
   return [70 + 30 * Math.sin(x / 40), 80 + 20 * Math.cos(y / 30), 90];
 }
 
+/** A width x height opaque frame whose pixel (x, y) is pixel(x, y) (RGB, stored as bytes). RGBA. */
+function frameOf(width: number, height: number, pixel: (x: number, y: number) => [number, number, number]): Rgba {
+  const data = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) data.set([...pixel(x, y), 255], (y * width + x) * 4);
+  }
+  return { data, width, height };
+}
+
 /** A width x height frame of the background only (nobody in view). RGBA. */
 export function backgroundFrame(width: number, height: number): Rgba {
-  const out = new Uint8Array(width * height * 4);
-  for (let Y = 0; Y < height; Y++) {
-    for (let X = 0; X < width; X++) {
-      const o = (Y * width + X) * 4;
-      out.set(backgroundPixel(X, Y), o);
-      out[o + 3] = 255;
-    }
-  }
-  return { data: out, width, height };
+  return frameOf(width, height, backgroundPixel);
 }
 
 /**
@@ -57,13 +58,7 @@ export function backgroundFrame(width: number, height: number): Rgba {
  * uniform noise (a fixed seed). RGBA.
  */
 export function blankFrames(width: number, height: number): Record<string, Rgba> {
-  const frame = (pixel: (x: number, y: number) => [number, number, number]): Rgba => {
-    const data = new Uint8Array(width * height * 4);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) data.set([...pixel(x, y), 255], (y * width + x) * 4);
-    }
-    return { data, width, height };
-  };
+  const frame = (pixel: (x: number, y: number) => [number, number, number]) => frameOf(width, height, pixel);
   let seed = 1;
   const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const byte = () => Math.floor(256 * random());
