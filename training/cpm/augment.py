@@ -178,20 +178,33 @@ def trim_batch(x, j, boxes, multiple, gen, min_side):
     return xs, js
 
 
-def make_batch(images, joints, idx, spec, out, cfg, gen, train=True, sizes=None):
+def make_batch(images, joints, idx, spec, out, cfg, gen, train=True, sizes=None, second_out=None):
     """Images (uint8 N,C,C,3 numpy) and canvas joints -> network-ready input (0..255, NCHW) and output-pixel joints.
 
     With cfg["trim_prob"] (and the photos' sizes), that share of training batches is cut to a smaller
     window (trim_batch), the shape of a letterbox with its padding trimmed.
+    With second_out, also returns the same framings sampled at that side from the canvas (not scaled from
+    x, so a teacher with a larger input sees the detail the canvas has), with the same photometric jitter.
     """
     imgs = torch.from_numpy(images[idx]).permute(0, 3, 1, 2).float()
     js = torch.from_numpy(joints[idx])
     A, b, flipped = sample_affines(js, imgs.shape[-1], out, cfg, gen, train)
     x = warp_images(imgs, A, b, out)
     j = warp_joints(js, A, b, flipped, spec.flip_perm, out)
+    if second_out is not None:
+        if cfg.get("trim_prob", 0) > 0:
+            raise ValueError("a second input side and trimmed batches do not go together")
+        # the same canvas window: output pixel u' of the larger side is u = u' * out / second_out
+        x2 = warp_images(imgs, A * (out / second_out), b, second_out)
     if train and sizes is not None and cfg.get("trim_prob", 0) > 0 and torch.rand((), generator=gen).item() < cfg["trim_prob"]:
         boxes = content_boxes(torch.from_numpy(sizes[idx]).float(), imgs.shape[-1], A, b, out)
         x, j = trim_batch(x, j, boxes, cfg.get("trim_multiple", 4), gen, cfg.get("trim_min_side", out // 2))
     if train:
+        state = gen.get_state()
         x = photometric(x, cfg, gen)
-    return x, j
+        if second_out is not None:
+            after = gen.get_state()
+            gen.set_state(state)  # the very same draws: same colours, blur and occluder (in proportion)
+            x2 = photometric(x2, cfg, gen)
+            gen.set_state(after)
+    return (x, j) if second_out is None else (x, j, x2)

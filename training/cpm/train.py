@@ -21,6 +21,7 @@ import time
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from .augment import make_batch, person_crop_affines, warp_images
 from .data import REPO_ROOT, build_cache, exclude_records, load_split
@@ -382,7 +383,12 @@ def main(argv=None):
         teacher = load_model(args.teacher, data.spec.num_joints).eval().to(memory_format=torch.channels_last)
         for p in teacher.parameters():
             p.requires_grad_(False)
-        assert teacher.stride == model.stride, "teacher and student must share the output grid"
+        assert teacher.stride == model.stride, "teacher and student must share the output stride"
+        # a teacher with a larger input (e.g. cpm-lite at 128 for a 112-px student) sees the same framings
+        # sampled at its own side; its maps are resampled to the student's grid
+        teacher_size = teacher.cfg["inputSize"]
+        if teacher_size != cfg["model"]["inputSize"]:
+            print(f"teacher input {teacher_size} px, student {cfg['model']['inputSize']} px", flush=True)
         tcfg["teacher"] = args.teacher  # saved with the config in each checkpoint: export's provenance
         print(f"distilling from {args.teacher} (weight {distill['weight']}, flip {distill.get('flip', False)})",
               flush=True)
@@ -434,17 +440,23 @@ def main(argv=None):
             if step >= total:
                 break
             idx = np.sort(perm[i * tcfg["batch_size"]:(i + 1) * tcfg["batch_size"]])
-            x, j = make_batch(data.train[0], data.train[1], idx, data.spec, batch_size_px(tcfg, size, gen),
-                              tcfg["augment"], gen, sizes=data.train[2])
+            side = batch_size_px(tcfg, size, gen)
+            t_side = None if teacher is None else side * teacher.cfg["inputSize"] // size
+            x, j, *tx = make_batch(data.train[0], data.train[1], idx, data.spec, side, tcfg["augment"], gen,
+                                   sizes=data.train[2], second_out=t_side if t_side != side else None)
             x = normalise(x, PREPROCESS).contiguous(memory_format=torch.channels_last)
+            tx = normalise(tx[0], PREPROCESS).contiguous(memory_format=torch.channels_last) if tx else x
             lr = lr_at(step, total, tcfg["lr"])
             for g in opt.param_groups:
                 g["lr"] = lr
             soft = None
             if teacher is not None:
                 with torch.no_grad():  # the teacher's beliefs on the very same augmented batch
-                    flipped = teacher(x.flip(-1))[-1] if distill.get("flip") else None
-                    soft = teacher_beliefs(teacher(x)[-1], flipped, data.spec.flip_perm)
+                    grid = x.shape[-2] // model.stride, x.shape[-1] // model.stride
+                    on_grid = lambda t: t if t.shape[-2:] == grid else F.interpolate(
+                        t, size=grid, mode="bilinear", align_corners=False)  # same field of view, centres kept
+                    flipped = on_grid(teacher(tx.flip(-1))[-1]) if distill.get("flip") else None
+                    soft = teacher_beliefs(on_grid(teacher(tx)[-1]), flipped, data.spec.flip_perm)
             maps = model(x)
             loss, per_stage = cpm_loss(maps, j, model.stride, tcfg["sigma"], tcfg["background_weight"],
                                        tcfg["intermediate_supervision"], soft, distill["weight"] if soft is not None else 0.0,

@@ -348,6 +348,30 @@ def test_a_small_batch_keeps_keypoints_on_their_content():
             assert np.argmax(got) == np.argmax(c) and got.max() > 100, (out, k, got)
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_a_second_side_shows_the_same_framing_and_jitter(seed):
+    # a bigger teacher's view of a student's batch: the same canvas window at its own side, the same
+    # colour jitter and occluder, and the generator left where a one-view batch leaves it
+    rng = np.random.default_rng(seed)
+    pts = [tuple(rng.uniform(25, 70, 2) // 1 + 0.5) for _ in range(3)]
+    images = dotted_canvas(pts, radius=5)[None]
+    joints = np.array([[[x, y, 1] for x, y in pts]], np.float32)
+    cfg = dict(NO_AUG, scale=[0.8, 1.4], rotate_prob=1.0, rotate_deg=40, translate=0.1, flip_prob=0.5,
+               color_prob=1.0, occlude_prob=1.0)
+    spec = KeypointSpec(NAMES)
+    x, j, x2 = make_batch(images, joints, np.array([0]), spec, 32, cfg, torch.Generator().manual_seed(seed), second_out=64)
+    assert x2.shape[-1] == 64
+    # area-downscaled, the second view is the first one (bilinear samples differ only at edges)
+    assert (torch.nn.functional.avg_pool2d(x2, 2) - x).abs().mean().item() < 4.0
+    one_gen, two_gen = torch.Generator().manual_seed(seed), torch.Generator().manual_seed(seed)
+    x1, j1 = make_batch(images, joints, np.array([0]), spec, 32, cfg, one_gen)
+    make_batch(images, joints, np.array([0]), spec, 32, cfg, two_gen, second_out=64)
+    assert torch.equal(x1, x) and torch.equal(j1, j)
+    assert torch.equal(one_gen.get_state(), two_gen.get_state())
+    with pytest.raises(ValueError, match="trimmed"):
+        make_batch(images, joints, np.array([0]), spec, 32, dict(cfg, trim_prob=0.5), one_gen, second_out=64)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_trimmed_batches_keep_keypoints_on_their_content(seed):
     # train.augment.trim_prob: a batch cut to a smaller window, as the library trims a letterbox's padding
