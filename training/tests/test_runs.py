@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from PIL import Image
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
@@ -101,3 +102,12 @@ def test_custom_keypoints_from_one_json_file(tmp_path):
     assert doc["flipPairs"] == [[0, 1]]  # inferred from the left_/right_ names
     assert doc["skeleton"] == [[0, 2], [1, 2], [2, 3]]  # from the annotation file
     assert doc["weightsManifest"][0]["weights"][-2]["shape"] == [1, 1, 12, 5]  # out kernel: 4 joints + background
+    # distillation into a student with a smaller input: the teacher sees the same framings at its own side
+    # (64 px, 16 x 16 maps, resampled to the student's 12 x 12 grid), and the student still learns
+    student = str(tmp_path / "student")
+    assert train.main(["--config", cfg_path, "--out", student, "--max-steps", "40", "--threads", "2",
+                       "--cache", str(tmp_path / "cache"), "--teacher", model_dir, "--set", "model.inputSize=48",
+                       "--set", 'train.distill={"weight": 0.5, "flip": true}']) == 0
+    seen = losses(student)
+    assert np.mean(seen["last_losses"]) < np.mean(seen["first_losses"])
+    assert torch.load(os.path.join(student, "last.pt"))["config"]["model"]["inputSize"] == 48
