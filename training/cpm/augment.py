@@ -200,9 +200,9 @@ def make_batch(images, joints, idx, spec, out, cfg, gen, train=True, sizes=None,
         boxes = content_boxes(torch.from_numpy(sizes[idx]).float(), imgs.shape[-1], A, b, out)
         x, j = trim_batch(x, j, boxes, cfg.get("trim_multiple", 4), gen, cfg.get("trim_min_side", out // 2))
     if train:
-        state = gen.get_state()
+        state = gen.get_state() if second_out is not None else None
         x = photometric(x, cfg, gen)
-        if second_out is not None:
+        if state is not None:
             after = gen.get_state()
             gen.set_state(state)  # the very same draws: same colours, blur and occluder (in proportion)
             x2 = photometric(x2, cfg, gen)

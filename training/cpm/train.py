@@ -378,7 +378,7 @@ def main(argv=None):
         if not is_checkpoint(args.init):
             restore_batch_norm(model, calibration_batches(data, cfg))
         print(f"initialised from {args.init}", flush=True)
-    teacher, distill = None, tcfg.get("distill", {"weight": 0.5, "flip": True})
+    teacher, teacher_size, distill = None, None, tcfg.get("distill", {"weight": 0.5, "flip": True})
     if args.teacher:
         teacher = load_model(args.teacher, data.spec.num_joints).eval().to(memory_format=torch.channels_last)
         for p in teacher.parameters():
@@ -441,7 +441,7 @@ def main(argv=None):
                 break
             idx = np.sort(perm[i * tcfg["batch_size"]:(i + 1) * tcfg["batch_size"]])
             side = batch_size_px(tcfg, size, gen)
-            t_side = None if teacher is None else side * teacher.cfg["inputSize"] // size
+            t_side = side * teacher_size // size if teacher_size else side
             x, j, *tx = make_batch(data.train[0], data.train[1], idx, data.spec, side, tcfg["augment"], gen,
                                    sizes=data.train[2], second_out=t_side if t_side != side else None)
             x = normalise(x, PREPROCESS).contiguous(memory_format=torch.channels_last)
